@@ -1,0 +1,73 @@
+"""`nbgen` command line: argument parsing and exit codes only.
+
+Exit codes: 0 ok, 1 a user error (a message, no traceback), 130 interrupted, 3 a bug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import traceback
+from collections.abc import Sequence
+
+from nbgen import __version__
+from nbgen.errors import NbgenError
+
+# subcommand → (module in nbgen.commands, one-line help). Modules load only when chosen,
+# so `nbgen --help` stays fast.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "new": ("new", "write a tailored Colab setup notebook"),
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # argparse exits 2 on bad usage; nbgen's contract is 1 for every user error.
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(1)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The top-level parser; only ``command``'s own flags are loaded."""
+    parser = _Parser(prog="nbgen", description="Colab notebook toolchain.")
+    parser.add_argument("--version", action="version", version=f"nbgen {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, (module, help_text) in COMMANDS.items():
+        sub_parser = sub.add_parser(name, help=help_text, description=help_text)
+        if name == command:
+            _module(module).add_arguments(sub_parser)
+    return parser
+
+
+def _module(name: str):  # type: ignore[no-untyped-def]
+    return importlib.import_module(f"nbgen.commands.{name}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run nbgen; return the exit code."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in args_list if a in COMMANDS), None)
+    args = build_parser(command).parse_args(args_list)
+    if args.command is None:
+        build_parser().print_help()
+        return 1
+    try:
+        code: int = _module(COMMANDS[args.command][0]).run(args)
+        return code
+    except NbgenError as exc:
+        print(f"nbgen {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1
+    except Exception:
+        traceback.print_exc()
+        print(
+            "nbgen hit a bug (the traceback above); please report it with the command you ran.",
+            file=sys.stderr,
+        )
+        return 3

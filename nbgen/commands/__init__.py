@@ -1,0 +1,1 @@
+"""One module per subcommand: argument wiring plus a function with explicit args → exit code."""

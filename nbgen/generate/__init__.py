@@ -1,0 +1,1 @@
+"""Generate tailored setup notebooks from a validated spec and the Jinja templates."""

@@ -1,0 +1,64 @@
+"""Percent text → a validated Colab notebook, written atomically."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from nbgen.errors import NbgenError
+from nbgen.fsutil import atomic_write_text
+from nbgen.generate.render import render_percent
+from nbgen.generate.spec import NotebookSpec
+
+# Cell metadata the templates set on purpose; anything else jupytext adds is dropped.
+_CELL_KEYS = ("tags", "cellView")
+
+
+def build_notebook(spec: NotebookSpec) -> Any:
+    """Render ``spec`` into an nbformat notebook node with Colab metadata and stable cell ids."""
+    import jupytext
+    import nbformat
+
+    nb = jupytext.reads(render_percent(spec), fmt="py:percent")
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    nb.metadata = nbformat.from_dict(notebook_metadata(spec))
+    for index, cell in enumerate(nb.cells):
+        cell.metadata = nbformat.from_dict(
+            {k: cell.metadata[k] for k in _CELL_KEYS if k in cell.metadata}
+        )
+        cell.id = _cell_id(index, cell.source)
+    nbformat.validate(nb)
+    return nb
+
+
+def notebook_metadata(spec: NotebookSpec) -> dict[str, Any]:
+    """Colab metadata: GPU runtime preselected, python3 kernel."""
+    colab: dict[str, Any] = {"provenance": [], "toc_visible": True}
+    meta: dict[str, Any] = {}
+    if spec.gpu != "none":
+        meta["accelerator"] = "GPU"
+        colab["gpuType"] = spec.gpu
+    meta["colab"] = colab
+    meta["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    meta["language_info"] = {"name": "python"}
+    return meta
+
+
+def _cell_id(index: int, source: str) -> str:
+    # Stable ids keep regenerated notebooks byte-identical (and the golden test meaningful).
+    return hashlib.sha1(f"{index}\0{source}".encode()).hexdigest()[:16]
+
+
+def write_notebook(spec: NotebookSpec, output: Path) -> Path:
+    """Build the notebook and write it to ``output`` atomically."""
+    import nbformat
+
+    if output.suffix != ".ipynb":
+        raise NbgenError(f"--output {output}: a notebook file must end in .ipynb")
+    if output.is_dir():
+        raise NbgenError(
+            f"--output {output}: is a folder; give a file name such as {output / 'colab_setup.ipynb'}"
+        )
+    atomic_write_text(output, nbformat.writes(build_notebook(spec)) + "\n")
+    return output

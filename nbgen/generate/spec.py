@@ -1,0 +1,197 @@
+"""NotebookSpec: every value `nbgen new` takes, validated before anything is rendered."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from nbgen.errors import UsageError
+
+Lang = Literal["en", "zh"]
+Gpu = Literal["T4", "L4", "A100", "none"]
+BenchData = Literal["synthetic", "cifar10"]
+BenchMode = Literal["naive", "optimized", "both"]
+Stem = Literal["imagenet", "cifar"]
+
+_PROJECT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}")
+_SLUG_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*")
+_COMPETITION_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclasses.dataclass(frozen=True)
+class NotebookSpec:
+    """What one generated notebook holds. Keys match `nbgen new` flags and spec-file keys."""
+
+    output: str = "colab_setup.ipynb"
+    project: str = "colab_project"
+    workdir: str = ""
+    drive: bool = True
+    pip: tuple[str, ...] = ()
+    lang: Lang = "en"
+    gpu: Gpu = "T4"
+    kaggle_dataset: tuple[str, ...] = ()
+    kaggle_competition: tuple[str, ...] = ()
+    kaggle_dest: str = "data"
+    import_notebooks: bool = True
+    bench: bool = True
+    bench_data: BenchData = "synthetic"
+    bench_mode: BenchMode = "both"
+    bench_steps: int = 20
+    bench_batch_size: int = 128
+    bench_stem: Stem = "cifar"
+
+    @property
+    def work_folder(self) -> str:
+        """The Colab path of the work folder (absolute, under /content)."""
+        if self.workdir:
+            return self.workdir
+        return (
+            f"/content/drive/MyDrive/{self.project}" if self.drive else f"/content/{self.project}"
+        )
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(NotebookSpec)}
+SPEC_KEYS = tuple(name.replace("_", "-") for name in _FIELDS)
+
+
+def build_spec(values: Mapping[str, Any], *, source: str = "command line") -> NotebookSpec:
+    """Validate ``values`` (keys as in a spec file, `-` or `_`) into a NotebookSpec."""
+    return NotebookSpec(**validate_values(values, source=source))
+
+
+def validate_values(values: Mapping[str, Any], *, source: str) -> dict[str, Any]:
+    """Check each value; errors name the flag (``source="command line"``) or the file and key."""
+    clean: dict[str, Any] = {}
+    for raw_key, value in values.items():
+        key = raw_key.replace("-", "_")
+        if key not in _FIELDS:
+            raise UsageError(
+                f"{source}: unknown key {raw_key!r}; valid keys: {', '.join(SPEC_KEYS)}"
+            )
+        clean[key] = _check(key, value, source)
+    return clean
+
+
+def load_spec_file(path: Path) -> dict[str, Any]:
+    """Read a TOML spec file into raw values (validated later by build_spec)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise UsageError(f"--spec {path}: no such file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"--spec {path}: not valid TOML ({exc}); fix the file") from None
+
+
+def _check(key: str, value: Any, source: str) -> Any:
+    flag = f"--{key.replace('_', '-')}" if source == "command line" else f"{source}: {key!r}"
+    default = _FIELDS[key].default
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise UsageError(f"{flag}: expected true or false, got {value!r}")
+        return value
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1_000_000:
+            raise UsageError(f"{flag}: expected a whole number from 1 to 1000000, got {value!r}")
+        return value
+    if isinstance(default, tuple):
+        if isinstance(value, str) or not isinstance(value, list | tuple):
+            raise UsageError(f"{flag}: expected a list of strings, got {value!r}")
+        return tuple(_check_text(key, item, flag) for item in value)
+    return _check_text(key, value, flag)
+
+
+def _check_text(key: str, value: Any, flag: str) -> str:
+    if not isinstance(value, str):
+        raise UsageError(f"{flag}: expected a string, got {value!r}")
+    if _CONTROL_RE.search(value):
+        raise UsageError(
+            f"{flag}: {value!r} holds a control character (newline, tab, NUL); remove it"
+        )
+    choices = _choices(key)
+    if choices and value not in choices:
+        raise UsageError(f"{flag}: {value!r} is not one of {', '.join(choices)}")
+    check = _TEXT_CHECKS.get(key)
+    if check is not None:
+        check(value, flag)
+    return value
+
+
+def _choices(key: str) -> tuple[str, ...]:
+    hint = NotebookSpec.__annotations__[key]
+    literal = {
+        "Lang": Lang,
+        "Gpu": Gpu,
+        "BenchData": BenchData,
+        "BenchMode": BenchMode,
+        "Stem": Stem,
+    }
+    return tuple(get_args(literal[hint])) if hint in literal else ()
+
+
+def _check_project(value: str, flag: str) -> None:
+    if not _PROJECT_RE.fullmatch(value) or ".." in value:
+        raise UsageError(
+            f"{flag}: {value!r} is not a folder name; use letters, digits, space, '.', '_' or '-' "
+            "(up to 100), e.g. --project my_project"
+        )
+
+
+def _check_path(value: str, flag: str) -> None:
+    if not value or ".." in Path(value).parts:
+        raise UsageError(
+            f"{flag}: {value!r} must be a folder path without '..', e.g. /content/drive/MyDrive/proj"
+        )
+
+
+def _check_relative(value: str, flag: str) -> None:
+    _check_path(value, flag)
+    if Path(value).is_absolute():
+        raise UsageError(f"{flag}: {value!r} must be relative to the work folder, e.g. data")
+
+
+def _check_pip(value: str, flag: str) -> None:
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    if value.startswith("-"):
+        raise UsageError(
+            f"{flag}: {value!r} is a pip option, not a package; give package specs only"
+        )
+    try:
+        Requirement(value)
+    except InvalidRequirement:
+        raise UsageError(
+            f"{flag}: {value!r} is not a package spec; e.g. --pip 'timm>=1.0'"
+        ) from None
+
+
+def _check_slug(value: str, flag: str) -> None:
+    if not _SLUG_RE.fullmatch(value):
+        raise UsageError(
+            f"{flag}: {value!r} is not a data set; expected OWNER/SLUG, e.g. zalando-research/fashionmnist"
+        )
+
+
+def _check_competition(value: str, flag: str) -> None:
+    if not _COMPETITION_RE.fullmatch(value):
+        raise UsageError(f"{flag}: {value!r} is not a competition name; expected e.g. titanic")
+
+
+_TEXT_CHECKS = {
+    "project": _check_project,
+    "workdir": _check_path,
+    "output": _check_path,
+    "pip": _check_pip,
+    "kaggle_dataset": _check_slug,
+    "kaggle_competition": _check_competition,
+    "kaggle_dest": _check_relative,
+}

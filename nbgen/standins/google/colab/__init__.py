@@ -1,0 +1,1 @@
+"""Stand-in for google.colab (see nbgen.standins)."""

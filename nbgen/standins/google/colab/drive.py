@@ -1,0 +1,34 @@
+"""Stand-in for google.colab.drive: "mounts" the folder named by NBGEN_STANDIN_DRIVE."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def mount(
+    mountpoint: str, force_remount: bool = False, timeout_ms: int = 120000, readonly: bool = False
+) -> None:
+    """Link ``mountpoint/MyDrive`` to the local folder $NBGEN_STANDIN_DRIVE."""
+    source = os.environ.get("NBGEN_STANDIN_DRIVE")
+    if not source:
+        raise ValueError(
+            "google.colab stand-in: set NBGEN_STANDIN_DRIVE to the local folder that plays MyDrive"
+        )
+    my_drive = Path(mountpoint) / "MyDrive"
+    if my_drive.exists() and not force_remount:
+        print(
+            f"Drive already mounted at {mountpoint}; to attempt to forcibly remount, "
+            f'call drive.mount("{mountpoint}", force_remount=True).'
+        )
+        return
+    Path(source).mkdir(parents=True, exist_ok=True)
+    my_drive.parent.mkdir(parents=True, exist_ok=True)
+    if my_drive.is_symlink():
+        my_drive.unlink()
+    my_drive.symlink_to(Path(source).resolve(), target_is_directory=True)
+    print(f"Mounted at {mountpoint}")
+
+
+def flush_and_unmount(timeout_ms: int = 24 * 60 * 60 * 1000) -> None:
+    """Nothing is cached locally, so there is nothing to flush."""
