@@ -18,6 +18,7 @@ from nbgen.errors import NbgenError
 # so `nbgen --help` stays fast.
 COMMANDS: dict[str, tuple[str, str]] = {
     "new": ("new", "write a tailored Colab setup notebook"),
+    "convert": ("convert", "turn notebooks into importable .py modules and back"),
 }
 
 

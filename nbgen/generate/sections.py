@@ -26,6 +26,7 @@ SECTIONS: dict[str, Section] = {
         Section("env", ("env",), _always),
         Section("drive", ("env", "drive"), _always),
         Section("pip", ("pip",), lambda spec: bool(spec.pip)),
+        Section("importer", ("importer",), lambda spec: spec.import_notebooks),
     )
 }
 
@@ -34,6 +35,7 @@ RUNTIME_DEPENDENCIES: dict[str, tuple[str, ...]] = {
     "env": (),
     "drive": ("env",),
     "pip": (),
+    "importer": (),
 }
 
 

@@ -35,6 +35,12 @@ def test_same_spec_gives_identical_bytes(tmp_path: Path) -> None:
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_default_notebook_runs_locally_in_a_real_kernel(tmp_path: Path, lang: Lang) -> None:
     nb = build_notebook(NotebookSpec(lang=lang, project="proj", bench=False))
+    sibling = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("def triple(x):\n    return 3 * x\nprint('trained!')")]
+    )
+    (tmp_path / "proj").mkdir()
+    nbformat.write(sibling, tmp_path / "proj" / "helper.ipynb")
+    nb.cells.append(nbformat.v4.new_code_cell("import helper\nprint('helper says', helper.triple(14))"))
     execute_notebook(nb, tmp_path)
     assert error_outputs(nb) == []
     out = stdout_of(nb)
@@ -43,3 +49,5 @@ def test_default_notebook_runs_locally_in_a_real_kernel(tmp_path: Path, lang: La
     assert str(tmp_path / "proj") in out
     marker = "Not on Colab (local)" if lang == "en" else "当前不在 Colab 上（local）"
     assert marker in out
+    assert "helper says 42" in out and "trained!" not in out
+    assert "['helper']" in out

@@ -1,0 +1,65 @@
+"""`nbgen convert`: notebooks to importable modules and back, in batches."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from nbgen.errors import UsageError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add = parser.add_argument
+    add("paths", nargs="+", type=Path, metavar="PATH", help="files or folders (recursive)")
+    add("--to", required=True, choices=("py", "ipynb"), help="what to write")
+    add(
+        "--mode",
+        default="percent",
+        choices=("percent", "module"),
+        help="percent: jupytext's format (default); module: importable without side effects",
+    )
+    add("-o", "--output-dir", type=Path, metavar="DIR", help="write into DIR, mirroring folders")
+    add("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N", help="worker processes")
+    add("--force", action="store_true", help="convert even if the target is newer than the source")
+    add("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+
+
+def run(args: argparse.Namespace) -> int:
+    return convert(
+        paths=args.paths, to=args.to, mode=args.mode, output_dir=args.output_dir,
+        jobs=args.jobs, force=args.force, quiet=args.quiet,
+    )  # fmt: skip
+
+
+def convert(
+    paths: list[Path], to: str, mode: str, output_dir: Path | None, jobs: int, force: bool,
+    quiet: bool,
+) -> int:  # fmt: skip
+    """Convert every file under ``paths``; 1 if any failed (the rest are still converted)."""
+    from nbgen.commands.progress import progress_bar
+    from nbgen.convert.batch import Job, discover, run_batch
+
+    if jobs < 1:
+        raise UsageError(f"-j {jobs}: give at least 1 worker")
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    work = [
+        Job(path, output_dir, rel, to, mode, force)  # type: ignore[arg-type]
+        for path, _root, rel in discover(paths, to)  # type: ignore[arg-type]
+    ]
+    results = run_batch(work, jobs, progress_bar("converting", quiet))
+    counts = {"converted": 0, "unchanged": 0, "failed": 0}
+    for result in results:
+        counts[result.status] += 1
+        if result.status == "failed":
+            print(f"nbgen convert: {result.message}", file=sys.stderr)
+        elif result.message and not quiet:
+            print(result.message, file=sys.stderr)
+    if not quiet:
+        print(", ".join(f"{n} {status}" for status, n in counts.items()))
+    if not work and not quiet:
+        print(f"nothing to convert: no {'.ipynb' if to == 'py' else 'percent-format'} files found")
+    return 1 if counts["failed"] else 0

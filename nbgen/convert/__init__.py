@@ -1,0 +1,1 @@
+"""Notebooks ⇄ text files: formats, module mode, merging into existing notebooks, batches."""

@@ -1,0 +1,191 @@
+"""Convert many files: discovery, the up-to-date rule, atomic writes, workers, progress."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Literal, NamedTuple
+
+from nbgen.convert import formats
+from nbgen.convert.formats import TEXT_SUFFIXES, Mode
+from nbgen.convert.ipynb import check_schema, dumps_notebook, parse_notebook, read_notebook
+from nbgen.convert.merge import merge_into
+from nbgen.errors import NbgenError, NotebookError
+from nbgen.fsutil import atomic_write_bytes
+
+Target = Literal["py", "ipynb"]
+Status = Literal["converted", "unchanged", "failed"]
+
+
+class Job(NamedTuple):
+    source: Path
+    out_dir: Path | None  # mirror root, or None for "beside the source"
+    rel: Path  # source path relative to the root it was found under
+    to: Target
+    mode: Mode
+    force: bool
+
+
+class Result(NamedTuple):
+    source: Path
+    target: Path | None
+    status: Status
+    message: str  # the error for "failed", notes otherwise
+
+
+def discover(paths: Iterable[Path], to: Target) -> Iterator[tuple[Path, Path, Path]]:
+    """(file, root, relative path) for each input; folders are searched recursively, skipping
+    hidden folders and .ipynb_checkpoints."""
+    for path in paths:
+        if path.is_dir():
+            for found in sorted(_walk(path, to)):
+                yield found, path, found.relative_to(path)
+        else:
+            yield path, path.parent, Path(path.name)
+
+
+def _walk(root: Path, to: Target) -> Iterator[Path]:
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__pycache__"]
+        for name in files:
+            if name.startswith("."):
+                continue
+            path = Path(folder, name)
+            if (to == "py" and path.suffix == ".ipynb") or (
+                to == "ipynb" and path.suffix in TEXT_SUFFIXES and _has_markers(path)
+            ):
+                yield path
+
+
+def _has_markers(path: Path) -> bool:
+    # A folder holds ordinary modules too; only files with cell markers are notebooks.
+    try:
+        with path.open("rb") as f:
+            head = f.read(1 << 16)
+    except OSError:
+        return False
+    return b"# %%" in head or b"\n#   nbgen: " in head
+
+
+def target_path(job: Job, suffix: str) -> Path:
+    base = job.source.parent if job.out_dir is None else job.out_dir / job.rel.parent
+    return base / (job.source.stem + suffix)
+
+
+def _up_to_date(source: Path, target: Path, force: bool) -> bool:
+    # make's rule: a target at least as new as its source is left alone, so a run with
+    # nothing to do reads no file, and a target edited after its source is never overwritten.
+    if force:
+        return False
+    try:
+        return target.stat().st_mtime_ns >= source.stat().st_mtime_ns
+    except FileNotFoundError:
+        return False
+
+
+def convert_one(job: Job) -> Result:
+    """Convert one file; every user-caused failure becomes a failed Result."""
+    try:
+        return _convert(job)
+    except NbgenError as exc:
+        return Result(job.source, None, "failed", str(exc))
+    except OSError as exc:
+        return Result(job.source, None, "failed", f"{job.source}: {exc.strerror or exc}")
+    except Exception as exc:  # one odd file must not stop a batch; say it may be our bug
+        return Result(
+            job.source, None, "failed",
+            f"{job.source}: could not convert ({type(exc).__name__}: {exc}); "
+            "if the file opens in Jupyter, please report this as an nbgen bug",
+        )  # fmt: skip
+
+
+def _convert(job: Job) -> Result:
+    if job.to == "py":
+        return _to_text(job)
+    return _to_notebook(job)
+
+
+def _to_text(job: Job) -> Result:
+    if job.source.suffix != ".ipynb":
+        raise NotebookError(f"{job.source}: --to py converts .ipynb files")
+    for suffix in TEXT_SUFFIXES:
+        existing = target_path(job, suffix)
+        if existing.exists() and _up_to_date(job.source, existing, job.force):
+            return Result(job.source, existing, "unchanged", "")
+    nb, notes = read_notebook(job.source)
+    target = target_path(job, formats.text_suffix(nb, job.source, job.mode))
+    return _write_if_changed(job, target, formats.to_text(nb, job.mode), notes)
+
+
+def _to_notebook(job: Job) -> Result:
+    if job.source.suffix not in TEXT_SUFFIXES:
+        raise NotebookError(f"{job.source}: --to ipynb converts .py (percent or module) files")
+    target = target_path(job, ".ipynb")
+    if _up_to_date(job.source, target, job.force):
+        return Result(job.source, target, "unchanged", "")
+    text = _read_text(job.source)
+    nb = formats.from_text(text, job.source)
+    notes: list[str] = []
+    if target.exists():
+        old, notes = parse_notebook(target.read_bytes(), target)
+        nb = merge_into(old, nb)
+    check_schema(nb, job.source)
+    return _write_if_changed(job, target, dumps_notebook(nb), notes)
+
+
+def _read_text(path: Path) -> str:
+    data = path.read_bytes()
+    if not data.strip():
+        raise NotebookError(f"{path}: the file is empty; nothing to convert")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise NotebookError(
+            f"{path}: not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "re-save it as UTF-8"
+        ) from None
+
+
+def _write_if_changed(job: Job, target: Path, text: str, notes: list[str]) -> Result:
+    data = text.encode("utf-8")
+    try:
+        unchanged = target.read_bytes() == data
+    except FileNotFoundError:
+        unchanged = False
+    if unchanged:
+        return Result(job.source, target, "unchanged", "\n".join(notes))
+    atomic_write_bytes(target, data)
+    return Result(job.source, target, "converted", "\n".join(notes))
+
+
+def run_batch(
+    jobs: list[Job], workers: int, progress: Callable[[int, int], None] | None = None
+) -> list[Result]:
+    """Convert ``jobs`` with up to ``workers`` processes; one failure never stops the rest."""
+    results: list[Result] = []
+    total = len(jobs)
+    if workers <= 1 or total < 16:  # a pool costs more than it saves on a few files
+        mapped: Iterable[Result] = map(convert_one, jobs)
+        return _collect(mapped, total, progress, results)
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        chunk = max(1, total // (workers * 8))
+        return _collect(pool.map(convert_one, jobs, chunksize=chunk), total, progress, results)
+
+
+def _collect(
+    mapped: Iterable[Result],
+    total: int,
+    progress: Callable[[int, int], None] | None,
+    results: list[Result],
+) -> list[Result]:
+    for result in mapped:
+        results.append(result)
+        if progress is not None:
+            progress(len(results), total)
+    return results

@@ -1,0 +1,61 @@
+"""Update an existing notebook from text: cells whose source did not change keep their
+outputs, execution counts, ids, attachments and UI metadata."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from nbgen.convert.ipynb import Notebook
+from nbgen.convert.percent import VOLATILE_CELL_METADATA
+
+
+def _key(cell: dict[str, Any]) -> tuple[str, str]:
+    return cell["cell_type"], cell["source"]
+
+
+def merge_into(old: Notebook, new: Notebook) -> Notebook:
+    """``new``'s cells and metadata, with ``old``'s outputs wherever a cell is unchanged."""
+    old_cells, new_cells = old.get("cells", []), new["cells"]
+    matcher = difflib.SequenceMatcher(
+        a=[_key(c) for c in old_cells], b=[_key(c) for c in new_cells], autojunk=False
+    )
+    matched: dict[int, dict[str, Any]] = {}
+    for block in matcher.get_matching_blocks():
+        for offset in range(block.size):
+            matched[block.b + offset] = old_cells[block.a + offset]
+    with_ids = old.get("nbformat_minor", 5) >= 5
+    used: set[str] = set()
+    cells = []
+    for index, cell in enumerate(new_cells):
+        prior = matched.get(index)
+        merged = _keep_prior(prior, cell) if prior is not None else dict(cell)
+        if not with_ids:
+            merged.pop("id", None)
+        elif merged.get("id") in used or "id" not in merged:
+            merged["id"] = _fresh_id(cell.get("id", "cell"), used)
+        if with_ids:
+            used.add(merged["id"])
+        cells.append(merged)
+    metadata = new["metadata"] if new["metadata"] else old.get("metadata", {})
+    return {
+        **old,
+        "cells": cells,
+        "metadata": metadata,
+        "nbformat": 4,
+        "nbformat_minor": old.get("nbformat_minor", 5),
+    }
+
+
+def _keep_prior(prior: dict[str, Any], cell: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(prior)
+    volatile = {k: v for k, v in prior.get("metadata", {}).items() if k in VOLATILE_CELL_METADATA}
+    merged["metadata"] = {**volatile, **cell["metadata"]}
+    return merged
+
+
+def _fresh_id(base: str, used: set[str]) -> str:
+    candidate, n = base, 1
+    while candidate in used:
+        candidate, n = f"{base[:56]}-{n}", n + 1
+    return candidate

@@ -1,0 +1,252 @@
+"""The percent format (``# %%`` cells), read by jupytext, VS Code and PyCharm, made exact.
+
+Why jupytext's round trip is not exact, and what nbgen does instead:
+
+* jupytext separates cells with blank lines and guesses on the way back how many blank
+  lines belonged to the cell, so trailing blank lines (and the last line's trailing white
+  space) of a cell can change. nbgen writes each cell's lines verbatim followed by exactly one
+  blank separator line, and removes exactly that one line when reading.
+* jupytext comments magics (``%time`` → ``# %time``) and un-comments any comment that looks like
+  a commented magic, including ``#!/bin/bash`` inside a markdown code fence, which it turns
+  into ``!/bin/bash``. nbgen escapes with a bijection: a line that is, or looks like, a
+  (commented) magic gets one more ``# `` and loses exactly one on the way back.
+* In markdown and raw cells, each line gets ``# `` (an empty line ``#``); only a line that
+  would then read as a cell marker is escaped once more.
+
+Notebook metadata goes into jupytext's YAML header, one JSON value per key (JSON is YAML), so
+the file stays readable by jupytext and is parsed here with ``json`` alone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from nbgen.runtime.importer import comment_magic_line, uncomment_magic_line
+
+Cell = dict[str, Any]
+
+MARKER_RE = re.compile(r"[ \t]*#[ \t]*%%(?:[ \t](.*))?\r?$")
+_MD_ESCAPE_RE = re.compile(r"[ \t]*(?:#[ \t]*)*%%(?:\s|$)")
+_KEY_RE = re.compile(r"[A-Za-z_][\w.\-]*")
+_CELL_KINDS = {"markdown": "markdown", "md": "markdown", "raw": "raw"}
+# Cell metadata that is UI state, not content: kept in the .ipynb, left out of the text.
+VOLATILE_CELL_METADATA = frozenset(
+    {"autoscroll", "collapsed", "scrolled", "trusted", "execution", "ExecuteTime", "outputId"}
+)
+_DECODER = json.JSONDecoder()
+
+
+# ---- cell bodies -------------------------------------------------------------------------------
+def comment_text_line(line: str) -> str:
+    """A markdown/raw line as a comment; escaped once more if it would read as a marker."""
+    if _MD_ESCAPE_RE.match(line):
+        line = "# " + line
+    return "# " + line if line else "#"
+
+
+def uncomment_text_line(line: str) -> str:
+    """Inverse of :func:`comment_text_line` (lenient with hand-written comments)."""
+    if line == "#":
+        text = ""
+    elif line.startswith("# "):
+        text = line[2:]
+    elif line.startswith("#"):
+        text = line[1:]
+    else:
+        return line
+    if text.startswith("# ") and _MD_ESCAPE_RE.match(text[2:]):
+        return text[2:]
+    return text
+
+
+def encode_code_lines(source: str, python: bool) -> list[str]:
+    """A code cell's lines in the text file (magics commented for Python)."""
+    lines = source.split("\n") if source else []
+    if python:
+        return [comment_magic_line(line) for line in lines]
+    return [_escape_marker(line) for line in lines]
+
+
+def decode_code_lines(lines: list[str], python: bool) -> str:
+    """Inverse of :func:`encode_code_lines`."""
+    if python:
+        return "\n".join(uncomment_magic_line(line) for line in lines)
+    return "\n".join(_unescape_marker(line) for line in lines)
+
+
+def _escape_marker(line: str) -> str:
+    # For non-Python code: only marker look-alikes ("# %%", "# # %%", ...) need a "# ".
+    stripped = line.lstrip(" \t")
+    if stripped.startswith("#") and _MD_ESCAPE_RE.match(stripped):
+        return line[: len(line) - len(stripped)] + "# " + stripped
+    return line
+
+
+def _unescape_marker(line: str) -> str:
+    stripped = line.lstrip(" \t")
+    if stripped.startswith("# #") and _MD_ESCAPE_RE.match(stripped[2:]):
+        return line[: len(line) - len(stripped)] + stripped[2:]
+    return line
+
+
+# ---- markers -----------------------------------------------------------------------------------
+def marker_line(cell_type: str, metadata: dict[str, Any]) -> str:
+    """``# %%``, ``# %% [markdown]``, then ``key=<json>`` pairs as jupytext writes them."""
+    parts = ["# %%"]
+    if cell_type != "code":
+        parts.append(f"[{cell_type}]")
+    shown = {k: v for k, v in metadata.items() if k not in VOLATILE_CELL_METADATA}
+    if shown and all(_KEY_RE.fullmatch(k) for k in shown):
+        parts += [f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in shown.items()]
+    elif shown:
+        parts.append(f"nbgen_metadata={json.dumps(shown, ensure_ascii=False)}")
+    return " ".join(parts)
+
+
+def parse_marker(rest: str | None) -> tuple[str, dict[str, Any]]:
+    """The cell type and metadata after ``# %%``; unparsable text becomes the title."""
+    text = (rest or "").strip()
+    cell_type = "code"
+    match = re.match(r"\[(\w+)\]\s*", text)
+    if match and match.group(1) in _CELL_KINDS:
+        cell_type = _CELL_KINDS[match.group(1)]
+        text = text[match.end() :]
+    if not text:
+        return cell_type, {}
+    metadata = _parse_pairs(text)
+    if metadata is None:
+        return cell_type, {"title": text}
+    wrapped = metadata.pop("nbgen_metadata", None)
+    if isinstance(wrapped, dict):
+        metadata.update(wrapped)
+    return cell_type, metadata
+
+
+def _parse_pairs(text: str) -> dict[str, Any] | None:
+    out: dict[str, Any] = {}
+    pos = 0
+    while pos < len(text):
+        key = _KEY_RE.match(text, pos)
+        if key is None or not text.startswith("=", key.end()):
+            return None
+        try:
+            value, pos = _DECODER.raw_decode(text, key.end() + 1)
+        except json.JSONDecodeError:
+            bare = re.match(r"[^\s]+", text[key.end() + 1 :])  # jupytext allows key=word
+            if bare is None:
+                return None
+            value, pos = bare.group(), key.end() + 1 + bare.end()
+        out[key.group()] = value
+        while pos < len(text) and text[pos] in " \t":
+            pos += 1
+    return out
+
+
+# ---- header ----------------------------------------------------------------------------------
+def header_lines(metadata: dict[str, Any], extra: dict[str, Any] | None = None) -> list[str]:
+    """jupytext's YAML header, one JSON value per key."""
+    items = dict(metadata)
+    if extra:
+        items["nbgen"] = extra
+    if not items:
+        return []
+    lines = ["# ---", "# jupyter:"]
+    lines += [
+        f"#   {_yaml_key(k)}: {json.dumps(v, ensure_ascii=False, sort_keys=True)}"
+        for k, v in items.items()
+    ]
+    return [*lines, "# ---", ""]
+
+
+def _yaml_key(key: str) -> str:
+    return key if _KEY_RE.fullmatch(key) else json.dumps(key, ensure_ascii=False)
+
+
+def parse_header(lines: list[str]) -> tuple[dict[str, Any], int]:
+    """Notebook metadata from a leading header, and the index of the first line after it."""
+    if not lines or lines[0].rstrip() != "# ---":
+        return {}, 0
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].rstrip() == "# ---")
+    except StopIteration:
+        return {}, 0
+    body = [line[2:] if line.startswith("# ") else line.lstrip("#") for line in lines[1:end]]
+    metadata = _parse_json_header(body)
+    if metadata is None:
+        metadata = _parse_yaml_header(body)
+    after = end + 1
+    if after < len(lines) and lines[after] == "":
+        after += 1
+    return metadata, after
+
+
+def _parse_json_header(body: list[str]) -> dict[str, Any] | None:
+    if not body or body[0].rstrip() != "jupyter:":
+        return None
+    out: dict[str, Any] = {}
+    for line in body[1:]:
+        match = re.match(r'  ("(?:[^"\\]|\\.)*"|[A-Za-z_][\w.\-]*): (.+)$', line)
+        if not match:
+            return None
+        key = match.group(1)
+        try:
+            out[json.loads(key) if key.startswith('"') else key] = json.loads(match.group(2))
+        except json.JSONDecodeError:
+            return None
+    return out
+
+
+def _parse_yaml_header(body: list[str]) -> dict[str, Any]:
+    import yaml  # a jupytext dependency; only hand-written or jupytext-written headers need it
+
+    try:
+        data = yaml.safe_load("\n".join(body)) or {}
+    except yaml.YAMLError:
+        return {}
+    jupyter = data.get("jupyter", {}) if isinstance(data, dict) else {}
+    return jupyter if isinstance(jupyter, dict) else {}
+
+
+# ---- whole files -------------------------------------------------------------------------------
+def write_cells(cells: list[Cell], python: bool, encode_code: Any = None) -> list[str]:
+    """The lines of all cells: marker, body, one blank separator (none after the last)."""
+    out: list[str] = []
+    for index, cell in enumerate(cells):
+        kind = cell["cell_type"]
+        out.append(marker_line(kind, cell.get("metadata", {})))
+        source = cell["source"]
+        if kind == "code":
+            out += encode_code(cell) if encode_code else encode_code_lines(source, python)
+        else:
+            out += [comment_text_line(line) for line in source.split("\n")] if source else []
+        if index < len(cells) - 1:
+            out.append("")
+    return out
+
+
+def split_cells(lines: list[str]) -> list[tuple[str, dict[str, Any], list[str]]]:
+    """(cell type, metadata, body lines) for each marker; text before the first marker, if
+    any, is a code cell of its own (hand-written files)."""
+    chunks: list[tuple[str, dict[str, Any], list[str]]] = []
+    current: list[str] = []
+    kind: str = "code"
+    meta: dict[str, Any] = {}
+    started = False
+    for line in lines:
+        match = MARKER_RE.match(line)
+        if match:
+            if started or any(s.strip() for s in current):
+                chunks.append((kind, meta, _drop_separator(current)))
+            kind, meta = parse_marker(match.group(1))
+            current, started = [], True
+        else:
+            current.append(line)
+    if started or any(s.strip() for s in current):
+        chunks.append((kind, meta, current))
+    return chunks
+
+
+def _drop_separator(lines: list[str]) -> list[str]:
+    return lines[:-1] if lines and lines[-1] == "" else lines

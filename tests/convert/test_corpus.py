@@ -1,0 +1,90 @@
+"""Every readable notebook of the shared corpus round-trips exactly; broken ones fail cleanly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nbgen.convert import formats
+from nbgen.convert.ipynb import language_of, read_notebook
+from nbgen.errors import NotebookError
+from tests.conftest import CORPUS
+from tests.convert.helpers import cell_view
+
+pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
+FILES = sorted(CORPUS.glob("*.ipynb")) if CORPUS.is_dir() else []
+
+
+def _readable(path: Path) -> dict[str, Any] | None:
+    try:
+        return read_notebook(path)[0]
+    except NotebookError:
+        return None
+
+
+def test_corpus_is_mostly_readable() -> None:
+    readable = [p for p in FILES if _readable(p) is not None]
+    assert len(FILES) >= 200 and len(readable) >= 200
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name[:70])
+def test_round_trip_is_exact(path: Path) -> None:
+    nb = _readable(path)
+    if nb is None:
+        pytest.skip("not a readable notebook (covered by the error test)")
+    modes = ["percent", "module"] if language_of(nb) == "python" else ["percent"]
+    for mode in modes:
+        try:
+            suffix = formats.text_suffix(nb, path, mode)  # type: ignore[arg-type]
+        except NotebookError as exc:
+            assert "nbgen converts Python, R, Julia and bash" in str(exc)
+            return
+        text = formats.to_text(nb, mode)  # type: ignore[arg-type]
+        back = formats.from_text(text, path.with_suffix(suffix))
+        assert cell_view(back) == cell_view(nb), mode
+
+
+def test_fenced_shebang_in_markdown_survives() -> None:
+    path = CORPUS / "nbsphinx__doc__configuring-kernels.ipynb"
+    nb, _ = read_notebook(path)
+    text = formats.to_text(nb)
+    back = formats.from_text(text, path.with_suffix(".py"))
+    sources = [c["source"] for c in back["cells"]]
+    assert any("```bash\n#!/bin/bash\n" in s for s in sources)
+
+
+@pytest.mark.parametrize(
+    ("name", "needle"),
+    [
+        ("nbformat__tests__invalid.ipynb", "cell 1 has no text source"),
+        ("nbformat__tests__test2.ipynb", "nbformat 2 is not supported"),
+        ("nbformat__tests__test4plus.ipynb", "cell_type 'future cell'"),
+        ("nbformat__tests__test3_no_worksheets.ipynb", "broken nbformat 3 notebook"),
+    ],
+)
+def test_broken_corpus_files_give_one_line_errors(name: str, needle: str) -> None:
+    path = CORPUS / name
+    with pytest.raises(NotebookError) as info:
+        read_notebook(path)
+    message = str(info.value)
+    assert needle in message and str(path) in message and "\n" not in message
+
+
+def test_nbformat3_is_upgraded_and_said() -> None:
+    nb, notes = read_notebook(CORPUS / "nbformat__tests__test3.ipynb")
+    assert nb["nbformat"] == 4 and nb["cells"]
+    assert "upgraded to nbformat 4" in notes[0]
+
+
+@pytest.mark.parametrize("path", FILES[::5], ids=lambda p: p.name[:70])
+def test_writer_matches_nbformat_on_real_notebooks(path: Path) -> None:
+    import nbformat
+
+    from nbgen.convert.ipynb import dumps_notebook
+
+    nb = _readable(path)
+    if nb is None or nb.get("nbformat_minor", 0) > 5:
+        pytest.skip("not a readable nbformat 4 notebook")
+    assert dumps_notebook(nb) == nbformat.writes(nbformat.from_dict(nb)) + "\n"
