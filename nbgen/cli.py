@@ -19,6 +19,7 @@ from nbgen.errors import NbgenError
 COMMANDS: dict[str, tuple[str, str]] = {
     "new": ("new", "write a tailored Colab setup notebook"),
     "convert": ("convert", "turn notebooks into importable .py modules and back"),
+    "kaggle": ("kaggle", "download Kaggle data sets and competitions, extracted"),
 }
 
 

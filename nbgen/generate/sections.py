@@ -26,6 +26,11 @@ SECTIONS: dict[str, Section] = {
         Section("env", ("env",), _always),
         Section("drive", ("env", "drive"), _always),
         Section("pip", ("pip",), lambda spec: bool(spec.pip)),
+        Section(
+            "kaggle",
+            ("env", "kaggle"),
+            lambda spec: bool(spec.kaggle_dataset or spec.kaggle_competition),
+        ),
         Section("importer", ("importer",), lambda spec: spec.import_notebooks),
     )
 }
@@ -35,6 +40,7 @@ RUNTIME_DEPENDENCIES: dict[str, tuple[str, ...]] = {
     "env": (),
     "drive": ("env",),
     "pip": (),
+    "kaggle": ("env",),
     "importer": (),
 }
 

@@ -40,7 +40,9 @@ def test_default_notebook_runs_locally_in_a_real_kernel(tmp_path: Path, lang: La
     )
     (tmp_path / "proj").mkdir()
     nbformat.write(sibling, tmp_path / "proj" / "helper.ipynb")
-    nb.cells.append(nbformat.v4.new_code_cell("import helper\nprint('helper says', helper.triple(14))"))
+    nb.cells.append(
+        nbformat.v4.new_code_cell("import helper\nprint('helper says', helper.triple(14))")
+    )
     execute_notebook(nb, tmp_path)
     assert error_outputs(nb) == []
     out = stdout_of(nb)

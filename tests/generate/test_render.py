@@ -31,7 +31,10 @@ def code_cells_parse(nb: object) -> list[str]:
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_every_section_renders_and_parses(lang: str) -> None:
-    spec = build_spec({"lang": lang, "pip": ["timm>=1.0", "einops"]})
+    spec = build_spec(
+        {"lang": lang, "pip": ["timm>=1.0", "einops"], "kaggle_dataset": ["owner/data"],
+         "kaggle_competition": ["titanic"]}
+    )  # fmt: skip
     nb = build_notebook(spec)
     text = "\n".join(code_cells_parse(nb))
     for name in SECTIONS:
