@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "new": ("new", "write a tailored Colab setup notebook"),
     "convert": ("convert", "turn notebooks into importable .py modules and back"),
     "kaggle": ("kaggle", "download Kaggle data sets and competitions, extracted"),
+    "bench": ("bench", "ResNet-101/CIFAR-10 GPU benchmark: naive vs optimized training"),
 }
 
 

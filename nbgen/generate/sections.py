@@ -32,6 +32,7 @@ SECTIONS: dict[str, Section] = {
             lambda spec: bool(spec.kaggle_dataset or spec.kaggle_competition),
         ),
         Section("importer", ("importer",), lambda spec: spec.import_notebooks),
+        Section("bench", ("bench",), lambda spec: spec.bench),
     )
 }
 
@@ -42,6 +43,7 @@ RUNTIME_DEPENDENCIES: dict[str, tuple[str, ...]] = {
     "pip": (),
     "kaggle": ("env",),
     "importer": (),
+    "bench": (),
 }
 
 

@@ -1,0 +1,177 @@
+"""The benchmark on the CPU at tiny sizes: real torch, real torchvision, real torchrun."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from nbgen.runtime.bench import (
+    CIFAR_FOLDER,
+    BenchConfig,
+    BenchError,
+    forward_flops,
+    gpu_augment,
+    normalize,
+    peak_flops,
+    pil_transform,
+    read_cifar10,
+    run_benchmark,
+)
+from tests.conftest import run_nbgen
+
+pytestmark = pytest.mark.slow
+TINY = ["--device", "cpu", "--steps", "2", "--warmup", "1", "--batch-size", "4", "-q"]
+
+
+def write_cifar(folder: Path, per_batch: int = 8) -> tuple[np.ndarray, list[int]]:
+    """A small CIFAR-10 in its own on-disk format (pickled dicts of uint8 rows)."""
+    rng = np.random.default_rng(7)
+    root = folder / CIFAR_FOLDER
+    root.mkdir(parents=True)
+    all_rows, all_labels = [], []
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        rows = rng.integers(0, 256, size=(per_batch, 3072), dtype=np.uint8)
+        labels = [int(x) for x in rng.integers(0, 10, size=per_batch)]
+        with (root / name).open("wb") as f:
+            pickle.dump({"batch_label": name, "data": rows, "labels": labels}, f)
+        if name != "test_batch":
+            all_rows.append(rows)
+            all_labels += labels
+    with (root / "batches.meta").open("wb") as f:
+        pickle.dump({"label_names": [f"c{i}" for i in range(10)]}, f)
+    return np.concatenate(all_rows), all_labels
+
+
+def test_cifar_reader_reads_the_on_disk_format(tmp_path: Path) -> None:
+    rows, labels = write_cifar(tmp_path)
+    data, targets = read_cifar10(str(tmp_path / CIFAR_FOLDER), train=True)
+    assert data.shape == (40, 32, 32, 3) and data.dtype == np.uint8
+    assert targets == labels
+    # row layout: 1024 red, 1024 green, 1024 blue values, row-major
+    assert data[3, 0, 1, 2] == rows[3, 2048 + 1]
+    test_data, _ = read_cifar10(str(tmp_path / CIFAR_FOLDER), train=False)
+    assert test_data.shape == (8, 32, 32, 3)
+
+
+def test_gpu_augment_is_a_crop_or_flipped_crop(tmp_path: Path) -> None:
+    images = torch.randint(0, 256, (6, 3, 32, 32), dtype=torch.uint8)
+    out = gpu_augment(images, torch.Generator().manual_seed(3))
+    assert out.shape == images.shape and out.dtype == torch.uint8
+    padded = torch.nn.functional.pad(images, (4, 4, 4, 4))
+    for i in range(len(images)):
+        crops = [padded[i, :, y : y + 32, x : x + 32] for y in range(9) for x in range(9)]
+        assert any(torch.equal(out[i], c) or torch.equal(out[i], c.flip(2)) for c in crops)
+
+
+def test_normalize_matches_the_pil_pipeline() -> None:
+    from PIL import Image
+
+    image = np.random.default_rng(1).integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    import torchvision.transforms as T
+
+    expected = T.Normalize((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616))(
+        T.ToTensor()(Image.fromarray(image))
+    )
+    got = normalize(torch.from_numpy(image).permute(2, 0, 1)[None])[0]
+    assert torch.allclose(got, expected, atol=1e-6)
+    assert pil_transform()(Image.fromarray(image)).shape == (3, 32, 32)
+
+
+def test_flop_count_matches_the_published_resnet101_figure() -> None:
+    # ResNet-101 at 224x224: 7.8 GMACs = 15.6 GFLOPs; the imagenet stem at 32x32 is 49x fewer
+    at_224 = forward_flops("imagenet") * (224 / 32) ** 2
+    assert abs(at_224 / 15.6e9 - 1) < 0.05
+    assert forward_flops("cifar") > 10 * forward_flops("imagenet")
+
+
+@pytest.mark.parametrize(
+    ("name", "peak"),
+    [("Tesla T4", 65e12), ("NVIDIA A100-SXM4-40GB", 312e12), ("NVIDIA H100 80GB HBM3", 989e12),
+     ("NVIDIA H100 PCIe", 756e12), ("NVIDIA L4", 121e12), ("Some Future GPU", None)],
+)  # fmt: skip
+def test_peak_table(name: str, peak: float | None) -> None:
+    assert peak_flops(name) == peak
+
+
+def test_tiny_cpu_run_reports_both_loops(tmp_path: Path) -> None:
+    config = BenchConfig(device="cpu", steps=2, warmup=1, batch_size=4, progress=False)
+    report = run_benchmark(config)
+    naive, optimized = report["results"]
+    assert [naive["mode"], optimized["mode"]] == ["naive", "optimized"]
+    for result in (naive, optimized):
+        assert len(result["step_ms"]) == 2
+        assert result["train_images_per_s"] == pytest.approx(
+            4 * 2 / (sum(result["step_ms"]) / 1000)
+        )
+        assert result["step_ms_p10"] <= result["step_ms_median"] <= result["step_ms_p90"]
+        assert result["infer_images_per_s"] > 0 and result["warmup_s"] > 0
+        assert result["peak_mem_mb"] is None and result["mfu"] is None  # CPU
+    assert report["speedup"] == pytest.approx(
+        optimized["train_images_per_s"] / naive["train_images_per_s"]
+    )
+    assert report["learns"] is True
+    assert report["world_size"] == 1 and report["device"]["type"] == "cpu"
+
+
+def test_cli_json_plot_and_cifar10_from_disk(tmp_path: Path) -> None:
+    write_cifar(tmp_path / "cifar")
+    result = run_nbgen("bench", *TINY, "--data", "cifar10", "--data-dir", str(tmp_path / "cifar"),
+                       "--mode", "optimized", "--epochs", "1", "--json", str(tmp_path / "r.json"),
+                       "--plot", str(tmp_path / "r.png"), cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert set(report) >= {"device", "world_size", "results", "speedup", "learns", "test_accuracy"}
+    assert set(report["results"][0]) >= {
+        "mode",
+        "train_images_per_s",
+        "infer_images_per_s",
+        "step_ms_median",
+        "step_ms_p10",
+        "step_ms_p90",
+        "warmup_s",
+        "peak_mem_mb",
+        "mfu",
+    }
+    assert 0 <= report["test_accuracy"] <= 1
+    assert (tmp_path / "r.png").read_bytes().startswith(b"\x89PNG")
+    assert "train img/s" in result.stdout and "learns: true" in result.stdout
+
+
+def test_offline_without_data_says_what_to_do(tmp_path: Path) -> None:
+    closed = {"https_proxy": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
+    result = run_nbgen("bench", *TINY, "--data", "cifar10", "--data-dir", str(tmp_path / "none"),
+                       cwd=tmp_path, env=closed)  # fmt: skip
+    assert result.returncode == 1
+    assert "--data synthetic" in result.stderr and "--data-dir" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cuda_without_a_gpu_is_a_clear_error(tmp_path: Path) -> None:
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(BenchError, match="--device cuda: torch sees no GPU"):
+        run_benchmark(BenchConfig(device="cuda"))
+
+
+def test_torchrun_ddp_two_processes_on_gloo(tmp_path: Path) -> None:
+    out = tmp_path / "ddp.json"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", "-m", "nbgen",
+         "bench", *TINY, "--data", "synthetic", "--mode", "optimized", "--json", str(out)],
+        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=600, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(out.read_text())
+    assert report["world_size"] == 2
+    rank_rate = 4 * 2 / (sum(report["results"][0]["step_ms"]) / 1000)
+    assert report["results"][0]["train_images_per_s"] > rank_rate  # summed over both ranks
+    assert result.stdout.count("train img/s") == 1  # rank 0 alone prints
