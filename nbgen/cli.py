@@ -19,6 +19,7 @@ from nbgen.errors import NbgenError
 COMMANDS: dict[str, tuple[str, str]] = {
     "new": ("new", "write a tailored Colab setup notebook"),
     "convert": ("convert", "turn notebooks into importable .py modules and back"),
+    "sync": ("sync", "keep notebook and .py pairs in step (pre-commit hook)"),
     "kaggle": ("kaggle", "download Kaggle data sets and competitions, extracted"),
     "bench": ("bench", "ResNet-101/CIFAR-10 GPU benchmark: naive vs optimized training"),
 }

@@ -1,0 +1,157 @@
+"""``[tool.nbgen]`` (pyproject.toml) or ``nbgen.toml``: which notebooks pair with which .py.
+
+    [tool.nbgen]
+    format = "py:percent"            # or "py:module"
+    include = ["**/*.ipynb"]         # globs, relative to the folder of the config file
+    exclude = ["scratch/**"]
+    mirror = { "notebooks" = "src/pkg" }   # notebooks/a/b.ipynb pairs with src/pkg/a/b.py
+
+With no config, every notebook pairs with a percent .py beside it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from nbgen.convert.formats import Mode
+from nbgen.errors import UsageError
+
+_FORMATS: dict[str, Mode] = {"py:percent": "percent", "py:module": "module"}
+_KEYS = ("format", "include", "exclude", "mirror")
+
+
+@dataclass(frozen=True)
+class PairConfig:
+    """Where the settings came from, and what they say."""
+
+    root: Path
+    source: Path | None = None
+    mode: Mode = "percent"
+    include: tuple[str, ...] = ("**/*.ipynb",)
+    exclude: tuple[str, ...] = ()
+    mirror: dict[str, str] = field(default_factory=dict)
+
+    def pairs_notebook(self, notebook: Path) -> bool:
+        rel = self._rel(notebook)
+        if rel is None or any(part.startswith(".") for part in rel.parts[:-1]):
+            return False
+        if ".ipynb_checkpoints" in rel.parts:
+            return False
+        return _matches(rel, self.include) and not _matches(rel, self.exclude)
+
+    def text_for(self, notebook: Path) -> Path:
+        """The .py paired with ``notebook``."""
+        rel = self._rel(notebook)
+        if rel is not None:
+            for nb_dir, py_dir in self.mirror.items():
+                inner = _under(rel, nb_dir)
+                if inner is not None:
+                    return self.root / py_dir / inner.with_suffix(".py")
+        return notebook.with_suffix(".py")
+
+    def notebook_for(self, text: Path) -> Path:
+        """The notebook paired with ``text`` (the inverse of :meth:`text_for`)."""
+        rel = self._rel(text)
+        if rel is not None:
+            for nb_dir, py_dir in self.mirror.items():
+                inner = _under(rel, py_dir)
+                if inner is not None:
+                    return self.root / nb_dir / inner.with_suffix(".ipynb")
+        return text.with_suffix(".ipynb")
+
+    def _rel(self, path: Path) -> PurePosixPath | None:
+        try:
+            return PurePosixPath(path.absolute().relative_to(self.root.absolute()).as_posix())
+        except ValueError:
+            return None
+
+
+def _under(rel: PurePosixPath, folder: str) -> PurePosixPath | None:
+    prefix = PurePosixPath(folder.strip("/"))
+    try:
+        return rel.relative_to(prefix)
+    except ValueError:
+        return None
+
+
+def _matches(rel: PurePosixPath, patterns: tuple[str, ...]) -> bool:
+    text = rel.as_posix()
+    for pattern in patterns:
+        # "**/" also matches no folder at all, as in git and pre-commit
+        if fnmatch.fnmatch(text, pattern) or (
+            pattern.startswith("**/") and fnmatch.fnmatch(text, pattern[3:])
+        ):
+            return True
+    return False
+
+
+def find_config(start: Path) -> PairConfig:
+    """The nearest nbgen.toml or pyproject.toml with [tool.nbgen] at or above ``start``."""
+    folder = start.absolute()
+    if folder.is_file() or not folder.exists():
+        folder = folder.parent
+    for candidate in (folder, *folder.parents):
+        for name in ("nbgen.toml", "pyproject.toml"):
+            path = candidate / name
+            if path.is_file():
+                table = _load(path)
+                if table is not None:
+                    return parse_config(table, candidate, path)
+        if (candidate / ".git").exists():
+            return PairConfig(root=candidate)
+    return PairConfig(root=folder)
+
+
+def _load(path: Path) -> dict[str, Any] | None:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: not valid TOML ({exc})") from None
+    if path.name == "nbgen.toml":
+        table = data.get("tool", {}).get("nbgen", data)
+    else:
+        table = data.get("tool", {}).get("nbgen")
+    return table if table is None or isinstance(table, dict) else {"<table>": table}
+
+
+def parse_config(table: Mapping[str, Any], root: Path, source: Path) -> PairConfig:
+    """Validate the table; a bad key or value names itself and the file."""
+    where = f"{source} [tool.nbgen]" if source.name == "pyproject.toml" else str(source)
+    for key in table:
+        if key not in _KEYS:
+            raise UsageError(f"{where}: unknown key {key!r}; valid keys: {', '.join(_KEYS)}")
+    fmt = table.get("format", "py:percent")
+    if fmt not in _FORMATS:
+        raise UsageError(f'{where}: format = {fmt!r}; use "py:percent" or "py:module"')
+    include = _globs(table, "include", ("**/*.ipynb",), where)
+    exclude = _globs(table, "exclude", (), where)
+    mirror = table.get("mirror", {})
+    if not isinstance(mirror, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and k and v for k, v in mirror.items()
+    ):
+        raise UsageError(
+            f'{where}: mirror must map folders to folders, e.g. {{ "notebooks" = "src/pkg" }}'
+        )
+    return PairConfig(root=root, source=source, mode=_FORMATS[fmt], include=include, exclude=exclude,
+                      mirror=dict(mirror))  # fmt: skip
+
+
+def _globs(
+    table: Mapping[str, Any], key: str, default: tuple[str, ...], where: str
+) -> tuple[str, ...]:
+    value = table.get(key, list(default))
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UsageError(f'{where}: {key} must be a list of globs, e.g. ["**/*.ipynb"]')
+    return tuple(value)
