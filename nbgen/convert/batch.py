@@ -5,14 +5,12 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Literal, NamedTuple
 
 from nbgen.convert import formats
 from nbgen.convert.formats import TEXT_SUFFIXES, Mode
 from nbgen.convert.ipynb import check_schema, dumps_notebook, parse_notebook, read_notebook
-from nbgen.convert.merge import merge_into
 from nbgen.errors import NbgenError, NotebookError
 from nbgen.fsutil import atomic_write_bytes
 
@@ -108,13 +106,24 @@ def _convert(job: Job) -> Result:
     return _to_notebook(job)
 
 
+def up_to_date_target(job: Job) -> Path | None:
+    """The existing target that is at least as new as the source (stat calls only)."""
+    if job.force:
+        return None
+    suffixes = TEXT_SUFFIXES if job.to == "py" else (".ipynb",)
+    for suffix in suffixes:
+        target = target_path(job, suffix)
+        if _up_to_date(job.source, target, job.force):
+            return target
+    return None
+
+
 def _to_text(job: Job) -> Result:
     if job.source.suffix != ".ipynb":
         raise NotebookError(f"{job.source}: --to py converts .ipynb files")
-    for suffix in TEXT_SUFFIXES:
-        existing = target_path(job, suffix)
-        if existing.exists() and _up_to_date(job.source, existing, job.force):
-            return Result(job.source, existing, "unchanged", "")
+    existing = up_to_date_target(job)
+    if existing is not None:
+        return Result(job.source, existing, "unchanged", "")
     nb, notes = read_notebook(job.source)
     target = target_path(job, formats.text_suffix(nb, job.source, job.mode))
     return _write_if_changed(job, target, formats.to_text(nb, job.mode), notes)
@@ -131,6 +140,8 @@ def _to_notebook(job: Job) -> Result:
     notes: list[str] = []
     if target.exists():
         old, notes = parse_notebook(target.read_bytes(), target)
+        from nbgen.convert.merge import merge_into
+
         nb = merge_into(old, nb)
     check_schema(nb, job.source)
     return _write_if_changed(job, target, dumps_notebook(nb), notes)
@@ -167,14 +178,26 @@ def run_batch(
     """Convert ``jobs`` with up to ``workers`` processes; one failure never stops the rest."""
     results: list[Result] = []
     total = len(jobs)
-    if workers <= 1 or total < 16:  # a pool costs more than it saves on a few files
+    # Up-to-date files are settled here with a stat or two; only real work goes to workers.
+    pending = []
+    for job in jobs:
+        target = up_to_date_target(job) if job.source.suffix in (".ipynb", *TEXT_SUFFIXES) else None
+        if target is not None:
+            results.append(Result(job.source, target, "unchanged", ""))
+            if progress is not None:
+                progress(len(results), total)
+        else:
+            pending.append(job)
+    jobs = pending
+    if workers <= 1 or len(jobs) < 16:  # a pool costs more than it saves on a few files
         mapped: Iterable[Result] = map(convert_one, jobs)
         return _collect(mapped, total, progress, results)
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor  # only a batch with real work pays for it
 
     context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        chunk = max(1, total // (workers * 8))
+        chunk = max(1, len(jobs) // (workers * 8))
         return _collect(pool.map(convert_one, jobs, chunksize=chunk), total, progress, results)
 
 

@@ -6,11 +6,11 @@ worth keeping (everything but :data:`~nbgen.convert.percent.VOLATILE_CELL_METADA
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-from nbgen.convert import module, percent
+from nbgen.convert import percent
 from nbgen.convert.ipynb import Notebook, language_of
 from nbgen.errors import NotebookError
 
@@ -19,7 +19,7 @@ MODES: tuple[Mode, ...] = ("percent", "module")
 
 # kernel language → extension of the text file (all of them comment with "#")
 EXTENSIONS: dict[str, str] = {"python": ".py", "r": ".R", "julia": ".jl", "bash": ".sh"}
-TEXT_SUFFIXES = frozenset(EXTENSIONS.values())
+TEXT_SUFFIXES = tuple(EXTENSIONS.values())  # in the order worth checking first
 
 
 def text_suffix(nb: Notebook, path: Path, mode: Mode) -> str:
@@ -43,6 +43,8 @@ def to_text(nb: Notebook, mode: Mode = "percent") -> str:
     extra = {"format": mode} if mode == "module" or not cells else None
     lines = percent.header_lines(nb.get("metadata", {}), extra)
     if mode == "module":
+        from nbgen.convert import module
+
         encoded = module.encode_module_cells(cells)
         inert = module.inert_cells(cells)
         cells = [
@@ -70,16 +72,16 @@ def from_text(text: str, path: Path) -> Notebook:
             f"{path}: no '# %%' cell markers; nbgen reads the percent format "
             "(start each cell with '# %%', markdown with '# %% [markdown]')"
         )
-    chunks = percent.split_cells(body_lines)
     python = path.suffix == ".py"
+    decode_code: Callable[[dict[str, Any], list[str]], str]
+    if is_module:
+        from nbgen.convert.module import decode_module_cell as decode_code
+    else:
+        decode_code = lambda meta, body: percent.decode_code_lines(body, python)  # noqa: E731
     cells = []
-    for index, (kind, meta, body) in enumerate(chunks):
+    for index, (kind, meta, body) in enumerate(percent.split_cells(body_lines)):
         if kind == "code":
-            source = (
-                module.decode_module_cell(meta, body)
-                if is_module
-                else percent.decode_code_lines(body, python)
-            )
+            source = decode_code(meta, body)
         else:
             source = "\n".join(percent.uncomment_text_line(line) for line in body)
         cells.append(_new_cell(kind, source, meta, index))
@@ -94,6 +96,8 @@ def from_text(text: str, path: Path) -> Notebook:
 
 def _new_cell(kind: str, source: str, metadata: dict[str, Any], index: int) -> dict[str, Any]:
     # Ids derive from position and text: converting the same file twice gives the same bytes.
+    import hashlib
+
     cell_id = hashlib.sha1(f"{index}\0{source}".encode()).hexdigest()[:16]
     cell: dict[str, Any] = {
         "cell_type": kind,

@@ -12,13 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from nbgen.convert.percent import comment_text_line, uncomment_text_line
-from nbgen.runtime.importer import (
-    Unit,
-    plan_cells,
-    python_text,
-    string_continuation_rows,
-    uncomment_magic_line,
-)
+from nbgen.runtime.importer import Unit, plan_cells, python_text, string_continuation_rows
+from nbgen.runtime.magics import uncomment_magic_line
 
 GUARD = 'if __name__ == "__main__":  # nbgen: notebook only'
 INDENT = "    "

@@ -23,7 +23,7 @@ import json
 import re
 from typing import Any
 
-from nbgen.runtime.importer import comment_magic_line, uncomment_magic_line
+from nbgen.runtime.magics import comment_magic_line, uncomment_magic_line
 
 Cell = dict[str, Any]
 

@@ -13,7 +13,9 @@ from nbgen.generate.sections import RUNTIME_DEPENDENCIES, enabled_sections
 from nbgen.generate.spec import NotebookSpec
 
 RUNTIME_DIR = Path(__file__).resolve().parent.parent / "runtime"
-_RUNTIME_IMPORT_RE = re.compile(r"^from nbgen\.runtime\.(\w+) import [^\n]+\n", re.MULTILINE)
+_RUNTIME_IMPORT_RE = re.compile(
+    r"^from nbgen\.runtime\.(\w+) import (?:\([^)]*\)|[^\n]+)\n", re.MULTILINE
+)
 _FUTURE_RE = re.compile(r"^from __future__ import annotations\n", re.MULTILINE)
 
 

@@ -31,7 +31,7 @@ SECTIONS: dict[str, Section] = {
             ("env", "kaggle"),
             lambda spec: bool(spec.kaggle_dataset or spec.kaggle_competition),
         ),
-        Section("importer", ("importer",), lambda spec: spec.import_notebooks),
+        Section("importer", ("magics", "importer"), lambda spec: spec.import_notebooks),
         Section("bench", ("bench",), lambda spec: spec.bench),
     )
 }
@@ -42,7 +42,8 @@ RUNTIME_DEPENDENCIES: dict[str, tuple[str, ...]] = {
     "drive": ("env",),
     "pip": (),
     "kaggle": ("env",),
-    "importer": (),
+    "magics": (),
+    "importer": ("magics",),
     "bench": (),
 }
 

@@ -28,48 +28,7 @@ from collections.abc import Sequence
 from types import CodeType, ModuleType
 from typing import Any, NamedTuple
 
-# ---- magic lines ---------------------------------------------------------------------------
-# A line that is IPython syntax (``%time``, ``!pip``, ``x = !ls``) becomes ``# `` + line; a
-# comment that already looks like one of those (or like a ``# %%`` cell marker) gets one more
-# ``# `` so the way back is exact. ``%% x`` (not a magic, and commenting it would make a cell
-# marker) stays as it is.
-_MAGIC_START_RE = re.compile(r"[%!]|[\w.]+(?:\s*,\s*[\w.]+)*\s*=\s*[%!]")
-_BARE_CELL_MARK_RE = re.compile(r"%%(?:\s|$)")
-_INDENT_RE = re.compile(r"[ \t]*")
-PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "memit"})
-
-
-def _nb_is_escaped_form(text: str) -> bool:
-    # text has no leading white space; "magic" or "# " + escaped form (any white space after #)
-    while text.startswith("#"):
-        text = text[1:].lstrip()
-    return bool(_MAGIC_START_RE.match(text))
-
-
-def _nb_needs_comment(text: str) -> bool:
-    return _nb_is_escaped_form(text) and not _BARE_CELL_MARK_RE.match(text)
-
-
-def comment_magic_line(line: str) -> str:
-    """Make one code line plain Python (see the comment above); exact inverse below."""
-    indent = _INDENT_RE.match(line).group()  # type: ignore[union-attr]
-    body = line[len(indent) :]
-    return f"{indent}# {body}" if _nb_needs_comment(body) else line
-
-
-def uncomment_magic_line(line: str) -> str:
-    """Inverse of :func:`comment_magic_line`."""
-    indent = _INDENT_RE.match(line).group()  # type: ignore[union-attr]
-    body = line[len(indent) :]
-    if body.startswith("# ") and _nb_needs_comment(body[2:]):
-        return indent + body[2:]
-    return line
-
-
-def cell_magic_name(source: str) -> str | None:
-    """``"bash"`` for a cell starting ``%%bash``; None for a plain cell."""
-    match = re.match(r"[ \t]*%%(\w+)", source)
-    return match.group(1) if match else None
+from nbgen.runtime.magics import PYTHON_CELL_MAGICS, cell_magic_name, comment_magic_line
 
 
 def python_text(source: str) -> str | None:
