@@ -13,8 +13,6 @@ from nbgen.runtime import importer
 from tests.convert.helpers import notebook
 from tests.convert.test_module import EXAMPLE
 
-REPO = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture
 def nb_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
@@ -89,20 +87,15 @@ def test_install_is_idempotent() -> None:
 
 
 def test_runs_with_the_standard_library_only(tmp_path: Path) -> None:
+    """The code a generated notebook inlines, alone in a bare Python (-I -S: no site-packages)."""
+    from nbgen.generate.render import _Inliner
+
+    (tmp_path / "inlined.py").write_text(_Inliner()("importer"))
     (tmp_path / "lonely.ipynb").write_text(dumps_notebook(EXAMPLE))
-    code = (
-        "import importlib.util, sys\n"
-        f"spec = importlib.util.spec_from_file_location('imp', {str(REPO / 'nbgen/runtime/importer.py')!r})\n"
-        "imp = importlib.util.module_from_spec(spec); spec.loader.exec_module(imp)\n"
-        "sys.path.insert(0, '.'); imp.install(); import lonely; print(lonely.area(2))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-I", "-S", "-c", code],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    code = "exec(open('inlined.py').read()); import sys; sys.path.insert(0, '.'); install()\n"
+    code += "import lonely; print(lonely.area(2))"
+    result = subprocess.run([sys.executable, "-I", "-S", "-c", code], cwd=tmp_path,
+                            capture_output=True, text=True, check=False)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(2 * 3.141592653589793 * 4)
 
