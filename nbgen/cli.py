@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "convert": ("convert", "turn notebooks into importable .py modules and back"),
     "sync": ("sync", "keep notebook and .py pairs in step (pre-commit hook)"),
     "kaggle": ("kaggle", "download Kaggle data sets and competitions, extracted"),
+    "run": ("run", "run a notebook locally in a real kernel, with stand-ins for Colab"),
     "bench": ("bench", "ResNet-101/CIFAR-10 GPU benchmark: naive vs optimized training"),
 }
 

@@ -54,7 +54,7 @@ def runtime_source(name: str) -> str:
     return _RUNTIME_IMPORT_RE.sub("", text).strip("\n")
 
 
-class _Inliner:
+class Inliner:
     """Emits each runtime module once per notebook, after the modules it needs."""
 
     def __init__(self) -> None:
@@ -104,5 +104,5 @@ def render_percent(spec: NotebookSpec) -> str:
         spec=spec,
         t=load_locale(spec.lang),
         sections=enabled_sections(spec),
-        inline=_Inliner(),
+        inline=Inliner(),
     )

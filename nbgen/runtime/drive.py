@@ -39,11 +39,24 @@ _DRIVE_TEXT = {
 DRIVE_MOUNTPOINT = "/content/drive"
 
 
+def content_path(path: str) -> str:
+    """A Colab path (under /content) on this machine.
+
+    ``nbgen run`` sets NBGEN_CONTENT_ROOT so that a local dry run of the Colab path writes
+    into a folder of its own instead of /content; on Colab the variable is unset.
+    """
+    root = os.environ.get("NBGEN_CONTENT_ROOT")
+    if root and (path == "/content" or path.startswith("/content/")):
+        return root + path[len("/content") :]
+    return path
+
+
 def mount_drive(
     use_drive: bool = True, lang: str = "en", mountpoint: str = DRIVE_MOUNTPOINT
 ) -> bool:
     """Mount Google Drive on Colab; say why not elsewhere. Safe to run again. True if mounted."""
     text = _DRIVE_TEXT.get(lang, _DRIVE_TEXT["en"])
+    mountpoint = content_path(mountpoint)
     where = detect_platform()
     if where != "colab":
         print(text["not_colab"].format(where=where))
@@ -67,7 +80,7 @@ def local_work_folder(colab_path: str, where: str, cwd: Path | None = None) -> P
     Locally the folder goes beside the notebook; a re-run from inside it stays put.
     """
     if where == "colab":
-        return Path(colab_path)
+        return Path(content_path(colab_path))
     name = PurePosixPath(colab_path).name or "work"
     if where == "kaggle":
         return Path("/kaggle/working") / name

@@ -54,7 +54,8 @@ def test_the_issue_example(tmp_path: Path) -> None:
 
     script = subprocess.run(
         [sys.executable, "it.py"], cwd=tmp_path, capture_output=True, text=True, check=False,
-        env={"PYTHONPATH": str(STANDINS), "NBGEN_STANDIN_DRIVE": str(tmp_path / "drive")},
+        env={"PYTHONPATH": str(STANDINS), "NBGEN_STANDIN_DRIVE": str(tmp_path / "drive"),
+             "NBGEN_CONTENT_ROOT": str(tmp_path / "content")},
     )  # fmt: skip
     assert script.returncode == 0, script.stderr
     assert "side effect: cell 1" in script.stdout and "epoch 1" in script.stdout

@@ -23,7 +23,8 @@ def test_mount_on_colab_is_idempotent(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("NBGEN_STANDIN_DRIVE", str(tmp_path / "mydrive"))
-    mountpoint = str(tmp_path / "content" / "drive")
+    monkeypatch.setenv("NBGEN_CONTENT_ROOT", str(tmp_path / "content"))
+    mountpoint = "/content/drive"
     assert mount_drive(lang="en", mountpoint=mountpoint) is True
     assert "Mounted at" in capsys.readouterr().out
     assert (tmp_path / "content" / "drive" / "MyDrive").is_dir()

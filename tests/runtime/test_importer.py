@@ -88,9 +88,9 @@ def test_install_is_idempotent() -> None:
 
 def test_runs_with_the_standard_library_only(tmp_path: Path) -> None:
     """The code a generated notebook inlines, alone in a bare Python (-I -S: no site-packages)."""
-    from nbgen.generate.render import _Inliner
+    from nbgen.generate.render import Inliner
 
-    (tmp_path / "inlined.py").write_text(_Inliner()("importer"))
+    (tmp_path / "inlined.py").write_text(Inliner()("importer"))
     (tmp_path / "lonely.ipynb").write_text(dumps_notebook(EXAMPLE))
     code = "exec(open('inlined.py').read()); import sys; sys.path.insert(0, '.'); install()\n"
     code += "import lonely; print(lonely.area(2))"

@@ -15,7 +15,7 @@ def mount(
         raise ValueError(
             "google.colab stand-in: set NBGEN_STANDIN_DRIVE to the local folder that plays MyDrive"
         )
-    my_drive = Path(mountpoint) / "MyDrive"
+    my_drive = Path(_local(mountpoint)) / "MyDrive"
     if my_drive.exists() and not force_remount:
         print(
             f"Drive already mounted at {mountpoint}; to attempt to forcibly remount, "
@@ -28,6 +28,18 @@ def mount(
         my_drive.unlink()
     my_drive.symlink_to(Path(source).resolve(), target_is_directory=True)
     print(f"Mounted at {mountpoint}")
+
+
+def _local(path: str) -> str:
+    # `nbgen run` keeps Colab's /content inside a folder of its own: never the real /content
+    root = os.environ.get("NBGEN_CONTENT_ROOT")
+    if not root:
+        raise ValueError(
+            "google.colab stand-in: set NBGEN_CONTENT_ROOT to the local folder that plays /content"
+        )
+    if path == "/content" or path.startswith("/content/"):
+        return root + path[len("/content") :]
+    return path
 
 
 def flush_and_unmount(timeout_ms: int = 24 * 60 * 60 * 1000) -> None:

@@ -1,0 +1,101 @@
+"""Execute a notebook cell by cell in a real ipykernel (nbclient), reporting progress."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+STANDINS = Path(__file__).resolve().parent.parent / "standins"
+
+
+@dataclass
+class CellFailure:
+    """The first cell that failed: where, what it says, and the error."""
+
+    number: int  # 1-based, over all cells
+    source: str
+    ename: str
+    evalue: str
+
+
+def kernel_env(content_root: Path, drive: Path, standins: bool = True) -> dict[str, str]:
+    """The kernel's environment: the google.colab stand-ins first on its path (never installed)."""
+    env = dict(os.environ)
+    if standins:
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(STANDINS), env.get("PYTHONPATH", "")])
+        )
+        env["NBGEN_CONTENT_ROOT"] = str(content_root)
+        env["NBGEN_STANDIN_DRIVE"] = str(drive)
+    env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    return env
+
+
+def execute(
+    nb: dict[str, Any], cwd: Path, env: dict[str, str], timeout: int | None,
+    report: Callable[[str], None],
+) -> CellFailure | None:  # fmt: skip
+    """Run ``nb`` in place (outputs land in it); the first failing cell, or None."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    node = nbformat.from_dict(nb)
+    kernel = node.metadata.get("kernelspec", {}).get("name") or "python3"
+    client = NotebookClient(
+        node, timeout=timeout, kernel_name=kernel, resources={"metadata": {"path": str(cwd)}},
+        # the kernel's own start-up warnings (plain-TCP transport) are noise in a dry run
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+    )  # fmt: skip
+    code_cells = [i for i, c in enumerate(node.cells) if c.cell_type == "code"]
+    started: dict[int, float] = {}
+
+    def on_start(cell: Any, cell_index: int) -> None:
+        started[cell_index] = time.monotonic()
+
+    def on_complete(cell: Any, cell_index: int, execute_reply: Any = None) -> None:
+        done = code_cells.index(cell_index) + 1 if cell_index in code_cells else 0
+        seconds = time.monotonic() - started.get(cell_index, time.monotonic())
+        report(f"[{done}/{len(code_cells)}] cell {cell_index + 1} ({seconds:.1f} s)")
+
+    client.on_cell_start = on_start
+    client.on_cell_executed = on_complete
+    failure: CellFailure | None = None
+    try:
+        client.execute(env=env)
+    except CellExecutionError as exc:
+        failure = _failure(node, started, exc.ename, exc.evalue)
+    except CellTimeoutError:
+        failure = _failure(
+            node, started, "CellTimeoutError", f"the cell ran longer than --timeout {timeout} s"
+        )
+    except DeadKernelError as exc:
+        failure = _failure(node, started, "DeadKernelError", str(exc))
+    nb.clear()
+    nb.update(_plain(node))
+    return failure
+
+
+def _failure(node: Any, started: dict[int, float], ename: str, evalue: str) -> CellFailure:
+    index = max(started, key=lambda i: started[i]) if started else 0
+    return CellFailure(index + 1, node.cells[index].source, ename, evalue)
+
+
+def _plain(node: Any) -> dict[str, Any]:
+    import json
+
+    import nbformat
+
+    plain: dict[str, Any] = json.loads(nbformat.writes(node))
+    for cell in plain["cells"]:
+        if isinstance(cell.get("source"), list):
+            cell["source"] = "".join(cell["source"])
+    return plain
+
+
+def default_output(notebook: Path) -> Path:
+    return notebook.with_name(notebook.stem + ".run.ipynb")

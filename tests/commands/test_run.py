@@ -1,0 +1,92 @@
+"""`nbgen run`: a real kernel, papermill-style parameters, clear failures, partial output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from nbgen.convert.ipynb import dumps_notebook
+from nbgen.errors import UsageError
+from nbgen.execute.params import INJECTED_TAG, inject_parameters, parse_parameters
+from tests.conftest import CORPUS, run_nbgen
+from tests.convert.helpers import notebook
+
+pytestmark = pytest.mark.slow
+
+
+def outputs_text(path: Path) -> str:
+    nb = json.loads(path.read_text())
+    return "".join("".join(o.get("text", "")) for c in nb["cells"] for o in c.get("outputs", []))
+
+
+def test_parameters_parse_and_land_after_the_tagged_cell() -> None:
+    values = parse_parameters(["STEPS=2", "NAME=cats", "LIST=['a', 1]", "FLAG=True"])
+    assert values == {"STEPS": 2, "NAME": "cats", "LIST": ["a", 1], "FLAG": True}
+    with pytest.raises(UsageError, match="NAME=VALUE"):
+        parse_parameters(["2x=1"])
+    nb = notebook(("markdown", "t"), ("code", "STEPS = 20"), ("code", "print(STEPS)"))
+    nb["cells"][1]["metadata"]["tags"] = ["parameters"]
+    assert inject_parameters(nb, values) == "after the cell tagged 'parameters'"
+    assert nb["cells"][2]["metadata"]["tags"] == [INJECTED_TAG]
+    assert "STEPS = 2\n" in nb["cells"][2]["source"]
+    inject_parameters(nb, {"STEPS": 3})  # a second injection replaces the first
+    assert [c["source"].count("STEPS = ") for c in nb["cells"]].count(1) == 2
+
+
+def test_corpus_notebook_runs_with_a_parameter(tmp_path: Path) -> None:
+    source = CORPUS / "papermill__papermill__tests__notebooks__simple_execute.ipynb"
+    if not source.is_file():
+        pytest.skip("shared corpus not present")
+    nb = tmp_path / "simple.ipynb"
+    nb.write_bytes(source.read_bytes())
+    result = run_nbgen("run", str(nb), "-p", "msg=hello from nbgen", "--no-colab", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (
+        "[3/3] cell 3" in result.stderr
+    )  # the injected cell counts too and "every cell succeeded" in result.stdout
+    assert "hello from nbgen" in outputs_text(tmp_path / "simple.run.ipynb")
+
+
+def test_failing_cell_exit_1_with_cell_source_and_error(tmp_path: Path) -> None:
+    nb = notebook(("code", "print('before')"), ("markdown", "m"), ("code", "x = 1\ny = x / 0\nprint('never')"),
+                  ("code", "print('after')"))  # fmt: skip
+    path = tmp_path / "bad.ipynb"
+    path.write_text(dumps_notebook(nb))
+    result = run_nbgen("run", str(path), "-o", str(tmp_path / "out.ipynb"), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "cell 3 of" in result.stderr and "y = x / 0" in result.stderr
+    assert (
+        "ZeroDivisionError: division by zero" in result.stderr and "Traceback" not in result.stderr
+    )
+    partial = outputs_text(tmp_path / "out.ipynb")
+    assert "before" in partial and "after" not in partial
+
+
+def test_colab_standins_behave_like_colab(tmp_path: Path) -> None:
+    code = (
+        "from google.colab import drive, userdata, files\n"
+        "drive.mount('/content/drive')\n"
+        "import os; print('mydrive', os.path.realpath(os.environ['NBGEN_CONTENT_ROOT'] + '/drive/MyDrive'))\n"
+        "print('secret', userdata.get('MY_SECRET') == 'shh')\n"
+        "try:\n    userdata.get('NOPE')\nexcept userdata.SecretNotFoundError as e:\n    print('missing', e)\n"
+        "try:\n    files.upload()\nexcept RuntimeError as e:\n    print('upload', e)\n"
+    )
+    path = tmp_path / "colab.ipynb"
+    path.write_text(dumps_notebook(notebook(("code", code))))
+    result = run_nbgen("run", str(path), "--drive", str(tmp_path / "mine"), cwd=tmp_path,
+                       env={"COLAB_SECRET_MY_SECRET": "shh"})  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    out = outputs_text(tmp_path / "colab.run.ipynb")
+    assert f"mydrive {tmp_path / 'mine'}" in out
+    assert "secret True" in out and "missing Secret NOPE does not exist." in out
+    assert "upload files.upload() needs the Colab browser UI" in out
+
+
+def test_bad_arguments(tmp_path: Path) -> None:
+    result = run_nbgen("run", str(tmp_path / "none.ipynb"), cwd=tmp_path)
+    assert result.returncode == 1 and "none.ipynb: no such notebook" in result.stderr
+    (tmp_path / "x.ipynb").write_text("{")
+    result = run_nbgen("run", str(tmp_path / "x.ipynb"), cwd=tmp_path)
+    assert result.returncode == 1 and "x.ipynb: not valid JSON" in result.stderr
