@@ -89,6 +89,14 @@ def plan_cells(sources: Sequence[str | None]) -> list[list[tuple[Unit, bool]]]:
     unresolved = {n for n in seen if n not in definers and not hasattr(builtins, n)}
     if unresolved:  # a star import may provide them
         kept.update(u for u in flat if facts[u].star)
+    # An import nothing reads stays at top level (a re-export, or imported for its effect on
+    # other modules); only imports that notebook-only code alone uses go under the guard.
+    read_anywhere = {name for u in flat for name in facts[u].reads}
+    for u in flat:
+        if all(isinstance(n, ast.Import | ast.ImportFrom) for n in u.nodes) and not (
+            facts[u].defines & read_anywhere
+        ):
+            kept.add(u)
     return [[(u, u in kept) for u in cell_units] for cell_units in units]
 
 

@@ -163,3 +163,14 @@ def test_multiline_strings_keep_their_value_in_the_script(tmp_path: Path) -> Non
         [sys.executable, str(path)], capture_output=True, text=True, check=False
     )
     assert result.stdout.strip() == repr("\nline\n  two")
+
+
+def test_unused_imports_stay_and_colab_only_imports_are_guarded(tmp_path: Path) -> None:
+    nb = notebook(("code", "import json\nimport os\nfrom google.colab import drive\ndrive.mount('/content/drive')"),
+                  ("code", "def cwd():\n    return os.getcwd()"))  # fmt: skip
+    write_module(tmp_path, nb, "m")
+    result = python(
+        "import m; print(hasattr(m, 'json'), hasattr(m, 'drive'), bool(m.cwd()))", tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True False True"
