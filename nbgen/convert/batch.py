@@ -6,14 +6,17 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from nbgen.convert import formats
-from nbgen.convert.formats import TEXT_SUFFIXES, Mode
-from nbgen.convert.ipynb import check_schema, dumps_notebook, parse_notebook, read_notebook
+from nbgen.convert.languages import TEXT_SUFFIXES
 from nbgen.errors import NbgenError, NotebookError
 from nbgen.fsutil import atomic_write_bytes
 
+if TYPE_CHECKING:
+    from nbgen.convert.formats import Mode
+
+# The codec loads only when a file really needs converting: a run where everything is up to
+# date does a stat or two per file and no more (docs/benchmarks.md).
 Target = Literal["py", "ipynb"]
 Status = Literal["converted", "unchanged", "failed"]
 
@@ -85,7 +88,8 @@ def _up_to_date(source: Path, target: Path, force: bool) -> bool:
 
 
 def convert_one(job: Job) -> Result:
-    """Convert one file; every user-caused failure becomes a failed Result."""
+    """Convert one file (run_batch has already set aside the up-to-date ones); every
+    user-caused failure becomes a failed Result."""
     try:
         return _convert(job)
     except NbgenError as exc:
@@ -121,9 +125,9 @@ def up_to_date_target(job: Job) -> Path | None:
 def _to_text(job: Job) -> Result:
     if job.source.suffix != ".ipynb":
         raise NotebookError(f"{job.source}: --to py converts .ipynb files")
-    existing = up_to_date_target(job)
-    if existing is not None:
-        return Result(job.source, existing, "unchanged", "")
+    from nbgen.convert import formats
+    from nbgen.convert.ipynb import read_notebook
+
     nb, notes = read_notebook(job.source)
     target = target_path(job, formats.text_suffix(nb, job.source, job.mode))
     return _write_if_changed(job, target, formats.to_text(nb, job.mode), notes)
@@ -133,8 +137,9 @@ def _to_notebook(job: Job) -> Result:
     if job.source.suffix not in TEXT_SUFFIXES:
         raise NotebookError(f"{job.source}: --to ipynb converts .py (percent or module) files")
     target = target_path(job, ".ipynb")
-    if _up_to_date(job.source, target, job.force):
-        return Result(job.source, target, "unchanged", "")
+    from nbgen.convert import formats
+    from nbgen.convert.ipynb import check_schema, dumps_notebook, parse_notebook
+
     text = _read_text(job.source)
     nb = formats.from_text(text, job.source)
     notes: list[str] = []

@@ -12,14 +12,11 @@ from typing import Any, Literal
 
 from nbgen.convert import percent
 from nbgen.convert.ipynb import Notebook, language_of
+from nbgen.convert.languages import EXTENSIONS
 from nbgen.errors import NotebookError
 
 Mode = Literal["percent", "module"]
 MODES: tuple[Mode, ...] = ("percent", "module")
-
-# kernel language → extension of the text file (all of them comment with "#")
-EXTENSIONS: dict[str, str] = {"python": ".py", "r": ".R", "julia": ".jl", "bash": ".sh"}
-TEXT_SUFFIXES = tuple(EXTENSIONS.values())  # in the order worth checking first
 
 
 def text_suffix(nb: Notebook, path: Path, mode: Mode) -> str:

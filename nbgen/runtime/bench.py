@@ -315,6 +315,28 @@ def progress(total: int, desc: str, enabled: bool) -> Any:
     return tqdm(total=total, desc=desc, leave=False)
 
 
+def timed_loop(config: BenchConfig, device: torch.device, label: str, one_step: Callable[[], object],
+               timer: StepTimer) -> tuple[list[float], float]:  # fmt: skip
+    """Warm-up steps (timed as a whole), then timed steps; (step times in ms, warm-up s)."""
+    bar = progress(config.warmup + config.steps, label, config.progress)
+    reset_peak(device)
+    start = time.perf_counter()
+    warmup_s = 0.0
+    for i in range(config.warmup + config.steps):
+        if i == config.warmup:
+            sync(device)
+            warmup_s = time.perf_counter() - start
+            timer.mark()
+        one_step()
+        if i >= config.warmup:
+            timer.mark()
+        if bar is not None:
+            bar.update()
+    if bar is not None:
+        bar.close()
+    return timer.step_ms(), warmup_s
+
+
 # ---- the two loops -----------------------------------------------------------------------------
 def naive_batches(
     config: BenchConfig, data: Any, targets: list[int]
@@ -340,14 +362,8 @@ def run_naive(
     model = wrap_ddp(build_model(config.stem).to(device), device)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
     batches = naive_batches(config, data, targets)
-    timer = StepTimer(torch.device("cpu"))  # the wall clock: loading the data is the point
-    bar = progress(config.warmup + config.steps, "naive", config.progress)
-    reset_peak(device)
-    start = time.perf_counter()
-    for step in range(config.warmup + config.steps):
-        if step == config.warmup:
-            warmup_s = time.perf_counter() - start
-            timer.mark()
+
+    def one_step() -> None:
         images, labels = next(batches)
         images, labels = images.to(device), labels.to(device)
         optimizer.zero_grad()
@@ -355,14 +371,13 @@ def run_naive(
         loss.backward()
         optimizer.step()
         loss.item()  # what the tutorial prints every step: a host sync
-        if step >= config.warmup:
-            timer.mark()
-        if bar is not None:
-            bar.update()
-    if bar is not None:
-        bar.close()
+
+    # the wall clock: waiting for the data loader is the point
+    step_ms, warmup_s = timed_loop(
+        config, device, "naive", one_step, StepTimer(torch.device("cpu"))
+    )
     infer = inference_rate(model, device, None, False, config, data)
-    return summarize("naive", config, device, timer.step_ms(), warmup_s, infer, flops)
+    return summarize("naive", config, device, step_ms, warmup_s, infer, flops)
 
 
 def make_step(
@@ -431,24 +446,13 @@ def run_optimized(
     step = make_step(compiled, optimizer, amp, device)
     images, labels = device_data(data, targets, device)
     generator = torch.Generator(device=device).manual_seed(config.seed)
-    timer = StepTimer(device)
-    bar = progress(config.warmup + config.steps, "optimized", config.progress)
-    reset_peak(device)
-    start = time.perf_counter()
-    for i in range(config.warmup + config.steps):
-        if i == config.warmup:
-            sync(device)
-            warmup_s = time.perf_counter() - start
-            timer.mark()
-        step(*optimized_batch(images, labels, config.batch_size, generator))
-        if i >= config.warmup:
-            timer.mark()
-        if bar is not None:
-            bar.update()
-    if bar is not None:
-        bar.close()
+    step_ms, warmup_s = timed_loop(
+        config, device, "optimized",
+        lambda: step(*optimized_batch(images, labels, config.batch_size, generator)),
+        StepTimer(device),
+    )  # fmt: skip
     infer = inference_rate(compiled, device, amp, True, config, data)
-    return summarize("optimized", config, device, timer.step_ms(), warmup_s, infer, flops)
+    return summarize("optimized", config, device, step_ms, warmup_s, infer, flops)
 
 
 def inference_rate(

@@ -11,8 +11,8 @@ import nbformat
 import pytest
 
 from nbgen.commands.convert import convert
-from nbgen.convert.formats import TEXT_SUFFIXES
 from nbgen.convert.ipynb import dumps_notebook
+from nbgen.convert.languages import TEXT_SUFFIXES
 from tests.conftest import CORPUS, run_nbgen
 from tests.convert.helpers import notebook
 
