@@ -72,6 +72,13 @@ def run_notebook(
     from nbgen.execute.params import inject_parameters, parse_parameters
     from nbgen.fsutil import atomic_write_text
 
+    try:
+        import ipykernel  # noqa: F401
+        import nbclient  # noqa: F401
+    except ImportError as exc:
+        raise NbgenError(
+            f"nbgen run needs a Jupyter kernel ({exc}); pip install 'nbgen[run]'"
+        ) from None
     if timeout is not None and timeout < 1:
         raise UsageError(f"--timeout {timeout}: give a number of seconds, at least 1")
     if not notebook.is_file():
