@@ -650,6 +650,10 @@ def format_report(report: dict[str, Any]) -> str:
     lines = [f"device: {dev.get('name')} ({dev['type']}), torch {dev['torch']}, "
              f"world size {report['world_size']}, {report['config']['stem']} stem, "
              f"batch {report['config']['batch_size']}"]  # fmt: skip
+    if dev["type"] == "cuda":
+        lines.append(f"  capability {dev.get('capability')}, {dev.get('memory_gb')} GiB, CUDA {dev['cuda']}, "
+                     f"cuDNN {dev['cudnn']}, clocks (SM, max) {dev.get('clocks') or 'n/a'}")  # fmt: skip
+    lines.append(f"  {dev['cpu_count']} CPUs, Python {dev['python']}")
     header = f"{'mode':<10} {'train img/s':>12} {'infer img/s':>12} {'step ms (p10/med/p90)':>24} {'warm-up s':>10} {'peak MiB':>9} {'MFU':>6}"
     lines += [header, "-" * len(header)]
     for r in report["results"]:
