@@ -6,8 +6,13 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nbgen.errors import UsageError
+
+if TYPE_CHECKING:
+    from nbgen.convert.batch import Target
+    from nbgen.convert.formats import Mode
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def convert(
-    paths: list[Path], to: str, mode: str, output_dir: Path | None, jobs: int, force: bool,
+    paths: list[Path], to: Target, mode: Mode, output_dir: Path | None, jobs: int, force: bool,
     quiet: bool,
 ) -> int:  # fmt: skip
     """Convert every file under ``paths``; 1 if any failed (the rest are still converted)."""
@@ -46,10 +51,7 @@ def convert(
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
-    work = [
-        Job(path, output_dir, rel, to, mode, force)  # type: ignore[arg-type]
-        for path, _root, rel in discover(paths, to)  # type: ignore[arg-type]
-    ]
+    work = [Job(path, output_dir, rel, to, mode, force) for path, _root, rel in discover(paths, to)]
     results = run_batch(work, jobs, progress_bar("converting", quiet))
     counts = {"converted": 0, "unchanged": 0, "failed": 0}
     for result in results:

@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nbgen.errors import UsageError
+
+if TYPE_CHECKING:
+    from nbgen.convert.sync import Prefer
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
                 fail_on_change=args.fail_on_change)  # fmt: skip
 
 
-def sync(paths: list[Path], prefer: str | None, check: bool, fail_on_change: bool) -> int:
+def sync(paths: list[Path], prefer: Prefer | None, check: bool, fail_on_change: bool) -> int:
     """Sync every pair under ``paths``; 1 on a conflict, a failure, or (see flags) a change."""
     from nbgen.convert.config import find_config
     from nbgen.convert.sync import SyncState, find_pairs, sync_pair
@@ -45,7 +49,7 @@ def sync(paths: list[Path], prefer: str | None, check: bool, fail_on_change: boo
     config = find_config(paths[0] if paths else Path.cwd())
     state = SyncState(config.root)
     outcomes = [
-        sync_pair(pair, config.mode, state, prefer, check)  # type: ignore[arg-type]
+        sync_pair(pair, config.mode, state, prefer, check)
         for pair in find_pairs(paths or [config.root], config)
     ]
     written = [path for o in outcomes for path in o.written]

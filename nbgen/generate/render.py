@@ -41,9 +41,8 @@ def py_literal(value: Any) -> str:
 
 
 def md_code(value: str) -> str:
-    """Put a value in a markdown code span; backticks inside cannot close it early."""
-    fence = "``" if "`" in value else "`"
-    return f"{fence} {value} {fence}" if "`" in value else f"`{value}`"
+    """Put a value in a markdown code span; a backtick inside cannot close it early."""
+    return f"`` {value} ``" if "`" in value else f"`{value}`"
 
 
 @cache

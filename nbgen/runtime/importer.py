@@ -289,6 +289,7 @@ class NotebookFinder(importlib.abc.MetaPathFinder):
 def install() -> NotebookFinder:
     """Let ``import name`` load ``name.ipynb``; a ``name.py`` still wins. Safe to call again."""
     for finder in sys.meta_path:
+        # by name: a re-run of the inlined cell defines a new class of the same name
         if type(finder).__name__ == "NotebookFinder":
             return finder  # type: ignore[return-value]
     finder = NotebookFinder()

@@ -13,7 +13,6 @@ import re
 # marker) stays as it is.
 _MAGIC_START_RE = re.compile(r"[%!]|[\w.]+(?:\s*,\s*[\w.]+)*\s*=\s*[%!]")
 _BARE_CELL_MARK_RE = re.compile(r"%%(?:\s|$)")
-_INDENT_RE = re.compile(r"[ \t]*")
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "memit"})
 
 
@@ -30,14 +29,14 @@ def _nb_needs_comment(text: str) -> bool:
 
 def comment_magic_line(line: str) -> str:
     """Make one code line plain Python (see the comment above); exact inverse below."""
-    indent = _INDENT_RE.match(line).group()  # type: ignore[union-attr]
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
     body = line[len(indent) :]
     return f"{indent}# {body}" if _nb_needs_comment(body) else line
 
 
 def uncomment_magic_line(line: str) -> str:
     """Inverse of :func:`comment_magic_line`."""
-    indent = _INDENT_RE.match(line).group()  # type: ignore[union-attr]
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
     body = line[len(indent) :]
     if body.startswith("# ") and _nb_needs_comment(body[2:]):
         return indent + body[2:]
