@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from nbgen.convert.languages import TEXT_SUFFIXES
+from nbgen.convert.walk import project_files
 from nbgen.errors import NbgenError, NotebookError
 from nbgen.fsutil import atomic_write_bytes
 
@@ -49,16 +49,11 @@ def discover(paths: Iterable[Path], to: Target) -> Iterator[tuple[Path, Path, Pa
 
 
 def _walk(root: Path, to: Target) -> Iterator[Path]:
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__pycache__"]
-        for name in files:
-            if name.startswith("."):
-                continue
-            path = Path(folder, name)
-            if (to == "py" and path.suffix == ".ipynb") or (
-                to == "ipynb" and path.suffix in TEXT_SUFFIXES and _has_markers(path)
-            ):
-                yield path
+    for path in project_files(root):
+        if (to == "py" and path.suffix == ".ipynb") or (
+            to == "ipynb" and path.suffix in TEXT_SUFFIXES and _has_markers(path)
+        ):
+            yield path
 
 
 def _has_markers(path: Path) -> bool:

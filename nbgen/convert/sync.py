@@ -11,7 +11,6 @@ a conflict, nothing is written, and ``--prefer`` says which side to keep.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Literal, NamedTuple
@@ -20,6 +19,7 @@ from nbgen.convert import formats
 from nbgen.convert.config import PairConfig
 from nbgen.convert.ipynb import Notebook, check_schema, dumps_notebook, parse_notebook
 from nbgen.convert.merge import merge_into
+from nbgen.convert.walk import project_files
 from nbgen.errors import NbgenError
 from nbgen.fsutil import atomic_write_text
 
@@ -93,14 +93,8 @@ def find_pairs(paths: Iterable[Path], config: PairConfig) -> list[Pair]:
 
 def _pairs_under(path: Path, config: PairConfig) -> Iterator[Pair]:
     if path.is_dir():
-        for folder, dirs, files in os.walk(path):
-            dirs[:] = [
-                d
-                for d in dirs
-                if not d.startswith(".") and d not in ("__pycache__", "node_modules")
-            ]
-            for name in files:
-                yield from _pair_of(Path(folder, name), config)
+        for file in project_files(path):
+            yield from _pair_of(file, config)
     else:
         yield from _pair_of(path, config)
 

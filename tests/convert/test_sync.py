@@ -164,3 +164,13 @@ def test_plain_modules_are_not_pairs(project: Path) -> None:
     (project / "helpers.py").write_text("def f():\n    return 1\n")
     sync([], None, False, False)
     assert not (project / "helpers.ipynb").exists()
+
+
+def test_virtual_environments_and_packages_are_not_the_project(project: Path) -> None:
+    venv = project / "env"
+    (venv / "lib" / "site-packages" / "pkg").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    shipped = venv / "lib" / "site-packages" / "pkg" / "demo.ipynb"
+    shipped.write_text(dumps_notebook(notebook(("code", "1"))))
+    sync([], None, False, False)
+    assert (project / "a.py").exists() and not shipped.with_suffix(".py").exists()
