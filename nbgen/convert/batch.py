@@ -135,38 +135,26 @@ def _to_notebook(job: Job) -> Result:
     from nbgen.convert import formats
     from nbgen.convert.ipynb import check_schema, dumps_notebook, parse_notebook
 
-    text = _read_text(job.source)
+    text = formats.read_text_file(job.source)
     nb = formats.from_text(text, job.source)
     notes: list[str] = []
-    if target.exists():
-        old, notes = parse_notebook(target.read_bytes(), target)
+    existing = target.read_bytes() if target.exists() else None
+    if existing is not None:
+        old, notes = parse_notebook(existing, target)
         from nbgen.convert.merge import merge_into
 
         nb = merge_into(old, nb)
     check_schema(nb, job.source)
-    return _write_if_changed(job, target, dumps_notebook(nb), notes)
+    return _write_if_changed(job, target, dumps_notebook(nb), notes, existing)
 
 
-def _read_text(path: Path) -> str:
-    data = path.read_bytes()
-    if not data.strip():
-        raise NotebookError(f"{path}: the file is empty; nothing to convert")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise NotebookError(
-            f"{path}: not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-            "re-save it as UTF-8"
-        ) from None
-
-
-def _write_if_changed(job: Job, target: Path, text: str, notes: list[str]) -> Result:
+def _write_if_changed(
+    job: Job, target: Path, text: str, notes: list[str], existing: bytes | None = None
+) -> Result:
     data = text.encode("utf-8")
-    try:
-        unchanged = target.read_bytes() == data
-    except FileNotFoundError:
-        unchanged = False
-    if unchanged:
+    if existing is None and target.exists():
+        existing = target.read_bytes()
+    if existing == data:
         return Result(job.source, target, "unchanged", "\n".join(notes))
     atomic_write_bytes(target, data)
     return Result(job.source, target, "converted", "\n".join(notes))

@@ -32,6 +32,20 @@ def text_suffix(nb: Notebook, path: Path, mode: Mode) -> str:
     return EXTENSIONS[lang]
 
 
+def read_text_file(path: Path) -> str:
+    """A text file's content as UTF-8, exactly (no newline translation), or a clear error."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise NotebookError(f"{path}: the file is empty; nothing to convert")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise NotebookError(
+            f"{path}: not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "re-save it as UTF-8"
+        ) from None
+
+
 def to_text(nb: Notebook, mode: Mode = "percent") -> str:
     """The notebook as text (cells only: outputs stay in the .ipynb)."""
     cells = nb["cells"]

@@ -141,12 +141,13 @@ def _sync(
             return Outcome(pair, "out of step", message=f"{pair.text} is missing")
         nb, _ = parse_notebook(pair.notebook.read_bytes(), pair.notebook)
         return _write_text(pair, formats.to_text(nb, mode), state)
-    text = _read_text(pair.text)
+    text = formats.read_text_file(pair.text)
     if not nb_exists:
         if check:
             return Outcome(pair, "out of step", message=f"{pair.notebook} is missing")
         return _write_notebook(pair, None, text, mode, state)
-    nb, _ = parse_notebook(pair.notebook.read_bytes(), pair.notebook)
+    nb_bytes = pair.notebook.read_bytes()
+    nb, _ = parse_notebook(nb_bytes, pair.notebook)
     expected = formats.to_text(nb, mode)
     if text == expected:
         if not check:
@@ -160,7 +161,7 @@ def _sync(
     if notebook_changed and not (text_changed and prefer == "py"):
         return _write_text(pair, expected, state)
     if text_changed:
-        return _write_notebook(pair, nb, text, mode, state)
+        return _write_notebook(pair, (nb, nb_bytes), text, mode, state)
     why = "no record of an earlier sync" if record is None else "both changed since the last sync"
     return Outcome(
         pair, "conflict",
@@ -169,30 +170,23 @@ def _sync(
     )  # fmt: skip
 
 
-def _read_text(path: Path) -> str:
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise NbgenError(f"{path}: not UTF-8 (offset {exc.start}); re-save it as UTF-8") from None
-
-
 def _write_text(pair: Pair, text: str, state: SyncState) -> Outcome:
     atomic_write_text(pair.text, text)
     state.set(pair.notebook, digest(text))
     return Outcome(pair, "updated", (pair.text,))
 
 
-def _write_notebook(pair: Pair, old: Notebook | None, text: str, mode: formats.Mode,
+def _write_notebook(pair: Pair, old: tuple[Notebook, bytes] | None, text: str, mode: formats.Mode,
                     state: SyncState) -> Outcome:  # fmt: skip
+    """The notebook from the text; ``old`` is the notebook there now, parsed and as bytes."""
     nb = formats.from_text(text, pair.text)
     if old is not None:
-        nb = merge_into(old, nb)
+        nb = merge_into(old[0], nb)
     check_schema(nb, pair.text)
     written = []
-    new_bytes = dumps_notebook(nb)
-    if old is None or pair.notebook.read_text(encoding="utf-8") != new_bytes:
-        atomic_write_text(pair.notebook, new_bytes)
+    new_text = dumps_notebook(nb)
+    if old is None or old[1] != new_text.encode("utf-8"):
+        atomic_write_text(pair.notebook, new_text)
         written.append(pair.notebook)
     canonical = formats.to_text(nb, mode)
     if canonical != text:  # hand-edited layout: the .py is rewritten in the canonical form

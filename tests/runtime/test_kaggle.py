@@ -20,7 +20,7 @@ from nbgen.runtime.kaggle import (
     safe_extract,
     save_kaggle_json,
 )
-from tests.conftest import STANDINS, run_nbgen
+from tests.conftest import run_nbgen
 from tests.kaggle_api import KEY, TOKEN, USERNAME, KaggleStandin, kaggle_standin, make_zip
 
 TITANIC = make_zip({"train.csv": b"id,survived\n1,0\n" * 50, "test.csv": b"id\n1\n"})
@@ -269,4 +269,3 @@ def test_cli_usage_errors(tmp_path: Path) -> None:
         result.returncode == 1
         and "one of the arguments --dataset --competition is required" in result.stderr
     )
-    assert STANDINS.is_dir()
