@@ -56,6 +56,12 @@ class KaggleStandin:
         return kind == "Bearer" and value == TOKEN
 
 
+def _signed(kind: str, key: str, file_name: object) -> str:
+    if file_name:
+        return f"/signed/{kind}/{key}/files/{file_name}?sig=abc"
+    return f"/signed/{kind}/{key}.zip?sig=abc"
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
@@ -92,14 +98,14 @@ class _Handler(BaseHTTPRequestHandler):
             key = f"{body.get('ownerSlug')}/{body.get('datasetSlug')}"
             if key not in state.datasets:
                 return self._json(404, {"code": 404, "message": "Not found"})
-            return self._redirect(f"/signed/datasets/{key}.zip?sig=abc")
-        if method == "DownloadDataFiles":
+            return self._redirect(_signed("datasets", key, body.get("fileName")))
+        if method in ("DownloadDataFiles", "DownloadDataFile"):
             name = str(body.get("competitionName"))
             if name not in state.competitions:
                 return self._json(404, {"code": 404, "message": "Not found"})
             if name not in state.rules_accepted:
                 return self._json(403, {"code": 403, "message": "You must accept the rules"})
-            return self._redirect(f"/signed/competitions/{name}.zip?sig=abc")
+            return self._redirect(_signed("competitions", name, body.get("fileName")))
         return self._json(404, {"code": 404, "message": f"no method {method}"})
 
     def _redirect(self, location: str) -> None:
@@ -113,8 +119,13 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         state.requests.append(f"GET {path}")
         _, _, kind, *rest = path.split("/")
-        key = "/".join(rest).removesuffix(".zip")
-        data = (state.datasets if kind == "datasets" else state.competitions).get(key)
+        key, _, member = "/".join(rest).partition("/files/")
+        data = (state.datasets if kind == "datasets" else state.competitions).get(
+            key.removesuffix(".zip")
+        )
+        if data is not None and member:  # one file, served as it is
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                data = zf.read(member) if member in zf.namelist() else None
         if data is None:
             return self._json(404, {"code": 404, "message": "Not found"})
         self.send_response(200)

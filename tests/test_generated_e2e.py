@@ -57,7 +57,7 @@ def assert_clean_run(code: int, nb: dict[str, object], stderr: str) -> None:
     assert code == 0, stderr
     assert [o for o in outputs(nb) if o["output_type"] == "error"] == []
     text = text_of(nb)
-    assert "train img/s" in text and "learns: true" in text
+    assert "img/s" in text and "learns: true" in text
     assert any("image/png" in o.get("data", {}) for o in outputs(nb))  # type: ignore[operator]
     for secret in (KEY, TOKEN):
         assert secret not in json.dumps(nb)

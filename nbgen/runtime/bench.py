@@ -644,17 +644,58 @@ def run_benchmark(config: BenchConfig) -> dict[str, Any]:
     return report
 
 
-def format_report(report: dict[str, Any]) -> str:
+_BENCH_TEXT = {
+    "en": {
+        "device": "device: {name} ({type}), torch {torch}, world size {world}, {stem} stem, batch {batch}",
+        "gpu": "  capability {capability}, {memory} GiB, CUDA {cuda}, cuDNN {cudnn}, clocks (SM, max) {clocks}",
+        "host": "  {cpus} CPUs, Python {python}",
+        "columns": (
+            "mode",
+            "train img/s",
+            "infer img/s",
+            "step ms (p10/med/p90)",
+            "warm-up s",
+            "peak MiB",
+            "MFU",
+        ),
+        "speedup": "speedup (optimized / naive train img/s): {speedup:.2f}x",
+        "learns": "learns: {learns}",
+        "accuracy": "test accuracy after {epochs} epochs: {accuracy:.1f}%",
+    },
+    "zh": {
+        "device": "设备：{name}（{type}），torch {torch}，进程数 {world}，{stem} stem，批大小 {batch}",
+        "gpu": "  计算能力 {capability}，显存 {memory} GiB，CUDA {cuda}，cuDNN {cudnn}，时钟（SM，最大）{clocks}",
+        "host": "  {cpus} 个 CPU，Python {python}",
+        "columns": (
+            "模式",
+            "训练 img/s",
+            "推理 img/s",
+            "单步 ms (p10/中位/p90)",
+            "预热 s",
+            "显存峰值 MiB",
+            "MFU",
+        ),
+        "speedup": "加速比（优化 / 朴素 训练 img/s）：{speedup:.2f}x",
+        "learns": "能否学习 learns: {learns}",
+        "accuracy": "训练 {epochs} 轮后的测试准确率：{accuracy:.1f}%",
+    },
+}
+
+
+def format_report(report: dict[str, Any], lang: str = "en") -> str:
     """The table printed after the progress bars."""
-    dev = report["device"]
-    lines = [f"device: {dev.get('name')} ({dev['type']}), torch {dev['torch']}, "
-             f"world size {report['world_size']}, {report['config']['stem']} stem, "
-             f"batch {report['config']['batch_size']}"]  # fmt: skip
+    text = _BENCH_TEXT.get(lang, _BENCH_TEXT["en"])
+    dev, config = report["device"], report["config"]
+    lines = [
+        str(text["device"]).format(name=dev.get("name"), type=dev["type"], torch=dev["torch"],
+                                   world=report["world_size"], stem=config["stem"], batch=config["batch_size"]),
+    ]  # fmt: skip
     if dev["type"] == "cuda":
-        lines.append(f"  capability {dev.get('capability')}, {dev.get('memory_gb')} GiB, CUDA {dev['cuda']}, "
-                     f"cuDNN {dev['cudnn']}, clocks (SM, max) {dev.get('clocks') or 'n/a'}")  # fmt: skip
-    lines.append(f"  {dev['cpu_count']} CPUs, Python {dev['python']}")
-    header = f"{'mode':<10} {'train img/s':>12} {'infer img/s':>12} {'step ms (p10/med/p90)':>24} {'warm-up s':>10} {'peak MiB':>9} {'MFU':>6}"
+        lines.append(str(text["gpu"]).format(capability=dev.get("capability"), memory=dev.get("memory_gb"),
+                                             cuda=dev["cuda"], cudnn=dev["cudnn"], clocks=dev.get("clocks") or "n/a"))  # fmt: skip
+    lines.append(str(text["host"]).format(cpus=dev["cpu_count"], python=dev["python"]))
+    mode, train, infer, step, warm, peak_col, mfu_col = text["columns"]
+    header = f"{mode:<10} {train:>12} {infer:>12} {step:>24} {warm:>10} {peak_col:>9} {mfu_col:>6}"
     lines += [header, "-" * len(header)]
     for r in report["results"]:
         steps = f"{r['step_ms_p10']:.1f}/{r['step_ms_median']:.1f}/{r['step_ms_p90']:.1f}"
@@ -663,11 +704,13 @@ def format_report(report: dict[str, Any]) -> str:
         lines.append(f"{r['mode']:<10} {r['train_images_per_s']:>12.1f} {r['infer_images_per_s']:>12.1f} "
                      f"{steps:>24} {r['warmup_s']:>10.2f} {peak:>9} {util:>6}")  # fmt: skip
     if report["speedup"] is not None:
-        lines.append(f"speedup (optimized / naive train img/s): {report['speedup']:.2f}x")
-    lines.append(f"learns: {str(report['learns']).lower()}")
+        lines.append(str(text["speedup"]).format(speedup=report["speedup"]))
+    lines.append(str(text["learns"]).format(learns=str(report["learns"]).lower()))
     if "test_accuracy" in report:
         lines.append(
-            f"test accuracy after {report['config']['epochs']} epochs: {100 * report['test_accuracy']:.1f}%"
+            str(text["accuracy"]).format(
+                epochs=config["epochs"], accuracy=100 * report["test_accuracy"]
+            )
         )
     return "\n".join(lines)
 

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from nbgen.runtime.env import detect_platform
 
@@ -246,8 +246,9 @@ def kaggle_download(
     text = _kaggle_text(lang)
     kind, name = _kaggle_check(dataset, competition, text)
     target = Path(dest) / name.split("/")[-1]
-    if (target / KAGGLE_COMPLETE).is_file() and not force:
-        print(text["present"].format(name=name, path=target))
+    done = _kaggle_done(target)
+    if not force and (done.get("all") or (file and file in done.get("files", []))):
+        print(text["present"].format(name=name + (f" ({file})" if file else ""), path=target))
         return target
     creds = find_kaggle_credentials(work_folder, lang)
     print(text["using"].format(source=creds.source))
@@ -264,14 +265,38 @@ def kaggle_download(
                 safe_extract(item, extracted, lang)
             else:
                 shutil.move(str(item), extracted / item.name)
-        (extracted / KAGGLE_COMPLETE).write_text(json.dumps({kind: name, "file": file}) + "\n")
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(extracted, target)
+        if file:  # one file joins what is already there
+            target.mkdir(parents=True, exist_ok=True)
+            for item in extracted.iterdir():
+                if (target / item.name).is_dir():
+                    shutil.rmtree(target / item.name)
+                os.replace(item, target / item.name)
+            done = {"all": bool(done.get("all")), "files": sorted({*done.get("files", []), file})}
+        else:  # the whole data set replaces any earlier one
+            if target.exists():
+                shutil.rmtree(target)
+            os.replace(extracted, target)
+            done = {"all": True, "files": []}
+        # written last: only a complete download is ever marked as one
+        _kaggle_write_done(target, {kind: name, **done})
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print_kaggle_tree(target, name, lang)
     return target
+
+
+def _kaggle_done(target: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((target / KAGGLE_COMPLETE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _kaggle_write_done(target: Path, data: dict[str, Any]) -> None:
+    tmp = target / (KAGGLE_COMPLETE + ".tmp")
+    tmp.write_text(json.dumps(data) + "\n", encoding="utf-8")
+    os.replace(tmp, target / KAGGLE_COMPLETE)
 
 
 def _kaggle_check(dataset: str, competition: str, text: dict[str, str]) -> tuple[str, str]:

@@ -269,3 +269,24 @@ def test_cli_usage_errors(tmp_path: Path) -> None:
         result.returncode == 1
         and "one of the arguments --dataset --competition is required" in result.stderr
     )
+
+
+def test_single_files_join_the_folder_and_are_cached(api: KaggleStandin, tmp_path: Path) -> None:
+    creds = {"KAGGLE_API_TOKEN": TOKEN}
+    first = nbgen_kaggle(api, tmp_path, "--dataset", "owner/cats", "--file", "labels.csv", **creds)
+    assert first.returncode == 0, first.stderr
+    target = tmp_path / "data" / "cats"
+    assert sorted(p.name for p in target.iterdir() if not p.name.startswith(".")) == ["labels.csv"]
+    second = nbgen_kaggle(
+        api, tmp_path, "--competition", "titanic", "--file", "test.csv", "--to", "in", **creds
+    )
+    assert second.returncode == 0, second.stderr
+    assert (tmp_path / "in" / "titanic" / "test.csv").read_bytes() == b"id\n1\n"
+    seen = len(api.requests)
+    again = nbgen_kaggle(api, tmp_path, "--dataset", "owner/cats", "--file", "labels.csv", **creds)
+    assert "already downloaded" in again.stdout and len(api.requests) == seen
+    whole = nbgen_kaggle(
+        api, tmp_path, "--dataset", "owner/cats", **creds
+    )  # the rest is not there yet
+    assert whole.returncode == 0 and (target / "images" / "cat1.png").is_file()
+    assert len(api.requests) > seen
