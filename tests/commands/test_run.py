@@ -8,8 +8,6 @@ from pathlib import Path
 import pytest
 
 from nbgen.convert.ipynb import dumps_notebook
-from nbgen.errors import UsageError
-from nbgen.execute.params import INJECTED_TAG, inject_parameters, parse_parameters
 from tests.conftest import CORPUS, run_nbgen
 from tests.convert.helpers import notebook
 
@@ -19,20 +17,6 @@ pytestmark = pytest.mark.slow
 def outputs_text(path: Path) -> str:
     nb = json.loads(path.read_text())
     return "".join("".join(o.get("text", "")) for c in nb["cells"] for o in c.get("outputs", []))
-
-
-def test_parameters_parse_and_land_after_the_tagged_cell() -> None:
-    values = parse_parameters(["STEPS=2", "NAME=cats", "LIST=['a', 1]", "FLAG=True"])
-    assert values == {"STEPS": 2, "NAME": "cats", "LIST": ["a", 1], "FLAG": True}
-    with pytest.raises(UsageError, match="NAME=VALUE"):
-        parse_parameters(["2x=1"])
-    nb = notebook(("markdown", "t"), ("code", "STEPS = 20"), ("code", "print(STEPS)"))
-    nb["cells"][1]["metadata"]["tags"] = ["parameters"]
-    assert inject_parameters(nb, values) == "after the cell tagged 'parameters'"
-    assert nb["cells"][2]["metadata"]["tags"] == [INJECTED_TAG]
-    assert "STEPS = 2\n" in nb["cells"][2]["source"]
-    inject_parameters(nb, {"STEPS": 3})  # a second injection replaces the first
-    assert [c["source"].count("STEPS = ") for c in nb["cells"]].count(1) == 2
 
 
 def test_corpus_notebook_runs_with_a_parameter(tmp_path: Path) -> None:
