@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import fnmatch
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -46,23 +46,21 @@ class PairConfig:
 
     def text_for(self, notebook: Path) -> Path:
         """The .py paired with ``notebook``."""
-        rel = self._rel(notebook)
-        if rel is not None:
-            for nb_dir, py_dir in self.mirror.items():
-                inner = _under(rel, nb_dir)
-                if inner is not None:
-                    return self.root / py_dir / inner.with_suffix(".py")
-        return notebook.with_suffix(".py")
+        return self._paired(notebook, self.mirror.items(), ".py")
 
     def notebook_for(self, text: Path) -> Path:
         """The notebook paired with ``text`` (the inverse of :meth:`text_for`)."""
-        rel = self._rel(text)
+        return self._paired(text, ((py, nb) for nb, py in self.mirror.items()), ".ipynb")
+
+    def _paired(self, path: Path, folders: Iterable[tuple[str, str]], suffix: str) -> Path:
+        # beside the file, unless a mirror maps its folder (from → to) elsewhere
+        rel = self._rel(path)
         if rel is not None:
-            for nb_dir, py_dir in self.mirror.items():
-                inner = _under(rel, py_dir)
+            for source_dir, target_dir in folders:
+                inner = _under(rel, source_dir)
                 if inner is not None:
-                    return self.root / nb_dir / inner.with_suffix(".ipynb")
-        return text.with_suffix(".ipynb")
+                    return self.root / target_dir / inner.with_suffix(suffix)
+        return path.with_suffix(suffix)
 
     def _rel(self, path: Path) -> PurePosixPath | None:
         try:

@@ -56,14 +56,12 @@ def to_text(nb: Notebook, mode: Mode = "percent") -> str:
     if mode == "module":
         from nbgen.convert import module
 
-        encoded = module.encode_module_cells(cells)
-        inert = module.inert_cells(cells)
+        encoded, inert = module.encode_module_cells(cells)
         cells = [
             {**c, "metadata": {**c.get("metadata", {}), "nbgen": module.INERT}} if i in inert else c
             for i, c in enumerate(cells)
         ]
-        by_id = {id(c): encoded[i] for i, c in enumerate(cells) if c["cell_type"] == "code"}
-        lines += percent.write_cells(cells, python, encode_code=lambda c: by_id[id(c)])
+        lines += percent.write_cells(cells, python, encode_code=encoded.__getitem__)
     else:
         lines += percent.write_cells(cells, python)
     return "\n".join(lines) + "\n"

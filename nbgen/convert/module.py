@@ -20,28 +20,22 @@ INDENT = "    "
 INERT = "inert"
 
 
-def encode_module_cells(cells: list[dict[str, Any]]) -> dict[int, list[str]]:
-    """For each code cell (by index in ``cells``), its lines in the module file."""
+def encode_module_cells(cells: list[dict[str, Any]]) -> tuple[dict[int, list[str]], set[int]]:
+    """For each code cell (by index in ``cells``), its lines in the module file; and the
+    indices of the cells that are not Python and so become comments."""
     code = [(i, c) for i, c in enumerate(cells) if c["cell_type"] == "code"]
     texts = [python_text(c["source"]) for _, c in code]
     plans = plan_cells(texts)
     out: dict[int, list[str]] = {}
+    inert: set[int] = set()
     for (index, cell), text, plan in zip(code, texts, plans, strict=True):
         if text is None:
             source = cell["source"]
             out[index] = [comment_text_line(line) for line in source.split("\n")] if source else []
+            inert.add(index)
         else:
             out[index] = _guarded_lines(text, plan)
-    return out
-
-
-def inert_cells(cells: list[dict[str, Any]]) -> set[int]:
-    """Indices of the code cells that are not Python and so become comments."""
-    return {
-        i
-        for i, c in enumerate(cells)
-        if c["cell_type"] == "code" and python_text(c["source"]) is None
-    }
+    return out, inert
 
 
 def _guarded_lines(text: str, plan: list[tuple[Unit, bool]]) -> list[str]:

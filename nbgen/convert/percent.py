@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from nbgen.runtime.magics import comment_magic_line, uncomment_magic_line
@@ -210,15 +211,20 @@ def _parse_yaml_header(body: list[str]) -> dict[str, Any]:
 
 
 # ---- whole files -------------------------------------------------------------------------------
-def write_cells(cells: list[Cell], python: bool, encode_code: Any = None) -> list[str]:
-    """The lines of all cells: marker, body, one blank separator (none after the last)."""
+def write_cells(
+    cells: list[Cell], python: bool, encode_code: Callable[[int], list[str]] | None = None
+) -> list[str]:
+    """The lines of all cells: marker, body, one blank separator (none after the last).
+
+    ``encode_code(index)`` gives a code cell's lines when another format (module mode) owns them.
+    """
     out: list[str] = []
     for index, cell in enumerate(cells):
         kind = cell["cell_type"]
         out.append(marker_line(kind, cell.get("metadata", {})))
         source = cell["source"]
         if kind == "code":
-            out += encode_code(cell) if encode_code else encode_code_lines(source, python)
+            out += encode_code(index) if encode_code else encode_code_lines(source, python)
         else:
             out += [comment_text_line(line) for line in source.split("\n")] if source else []
         if index < len(cells) - 1:

@@ -204,18 +204,29 @@ def notebook_code_cells(nb: dict[str, Any]) -> list[tuple[int, str]]:
 
 def compile_notebook(path: str, data: bytes) -> list[CodeType]:
     """Compile what runs on import, one code object per cell, named ``path [cell N]``."""
-    cells = notebook_code_cells(json.loads(data.decode("utf-8")))
+    cells = _register_sources(path, data)
     texts = [python_text(source) for _, source in cells]
     code: list[CodeType] = []
-    for (number, source), plan in zip(cells, plan_cells(texts), strict=True):
+    for (number, _source), plan in zip(cells, plan_cells(texts), strict=True):
         body = [node for unit, kept in plan if kept for node in unit.nodes]
-        if not body:
-            continue
-        filename = f"{path} [cell {number}]"
+        if body:
+            module = ast.Module(body=body, type_ignores=[])
+            code.append(compile(module, _cell_filename(path, number), "exec"))
+    return code
+
+
+def _cell_filename(path: str, number: int) -> str:
+    return f"{path} [cell {number}]"
+
+
+def _register_sources(path: str, data: bytes) -> list[tuple[int, str]]:
+    """Give tracebacks the cells' source lines (linecache); return the code cells."""
+    cells = notebook_code_cells(json.loads(data.decode("utf-8")))
+    for number, source in cells:
+        filename = _cell_filename(path, number)
         lines = [line + "\n" for line in source.split("\n")]
         linecache.cache[filename] = (len(source), None, lines, filename)
-        code.append(compile(ast.Module(body=body, type_ignores=[]), filename, "exec"))
-    return code
+    return cells
 
 
 def _cached_code(path: str) -> list[CodeType]:
@@ -227,8 +238,7 @@ def _cached_code(path: str) -> list[CodeType]:
     try:
         with open(cache, "rb") as f:
             loaded: list[CodeType] = marshal.load(f)
-        for cell_code in loaded:  # traceback source lines for cached code too
-            _register_lines(path, data, cell_code.co_filename)
+        _register_sources(path, data)  # traceback source lines for cached code too
         return loaded
     except (OSError, EOFError, ValueError, TypeError):
         pass
@@ -242,16 +252,6 @@ def _cached_code(path: str) -> list[CodeType]:
     except OSError:  # a read-only folder only costs the cache
         pass
     return code
-
-
-def _register_lines(path: str, data: bytes, filename: str) -> None:
-    if filename in linecache.cache:
-        return
-    number = int(filename.rsplit("[cell ", 1)[1].rstrip("]"))
-    for index, source in notebook_code_cells(json.loads(data.decode("utf-8"))):
-        if index == number:
-            lines = [line + "\n" for line in source.split("\n")]
-            linecache.cache[filename] = (len(source), None, lines, filename)
 
 
 class NotebookLoader(importlib.abc.Loader):

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -131,19 +132,23 @@ def find_kaggle_credentials(
     raise KaggleError(text["no_creds"].format(places=places, folder=Path(work_folder).resolve()))
 
 
-def _kaggle_from_env(folder: Path, looked: list[str]) -> KaggleCredentials | None:
-    looked.append("environment variable KAGGLE_API_TOKEN")
-    token = os.environ.get("KAGGLE_API_TOKEN", "").strip()
+def _kaggle_lookup(origin: str, get: Callable[[str], str]) -> KaggleCredentials | None:
+    """KAGGLE_API_TOKEN, else KAGGLE_USERNAME and KAGGLE_KEY, from one place (``get``)."""
+    token = get("KAGGLE_API_TOKEN").strip()
     if token:
-        return KaggleCredentials("environment (KAGGLE_API_TOKEN)", {"KAGGLE_API_TOKEN": token})
-    looked.append("environment variables KAGGLE_USERNAME and KAGGLE_KEY")
-    user, key = os.environ.get("KAGGLE_USERNAME", ""), os.environ.get("KAGGLE_KEY", "")
+        return KaggleCredentials(f"{origin} (KAGGLE_API_TOKEN)", {"KAGGLE_API_TOKEN": token})
+    user, key = get("KAGGLE_USERNAME"), get("KAGGLE_KEY")
     if user and key:
         return KaggleCredentials(
-            "environment (KAGGLE_USERNAME, KAGGLE_KEY)",
-            {"KAGGLE_USERNAME": user, "KAGGLE_KEY": key},
+            f"{origin} (KAGGLE_USERNAME, KAGGLE_KEY)", {"KAGGLE_USERNAME": user, "KAGGLE_KEY": key}
         )
     return None
+
+
+def _kaggle_from_env(folder: Path, looked: list[str]) -> KaggleCredentials | None:
+    looked.append("environment variable KAGGLE_API_TOKEN")
+    looked.append("environment variables KAGGLE_USERNAME and KAGGLE_KEY")
+    return _kaggle_lookup("environment", lambda name: os.environ.get(name, ""))
 
 
 def _kaggle_from_colab_secrets(folder: Path, looked: list[str]) -> KaggleCredentials | None:
@@ -166,16 +171,7 @@ def _kaggle_from_colab_secrets(folder: Path, looked: list[str]) -> KaggleCredent
                 )
             return ""
 
-    token = secret("KAGGLE_API_TOKEN")
-    if token:
-        return KaggleCredentials("Colab Secrets (KAGGLE_API_TOKEN)", {"KAGGLE_API_TOKEN": token})
-    user, key = secret("KAGGLE_USERNAME"), secret("KAGGLE_KEY")
-    if user and key:
-        return KaggleCredentials(
-            "Colab Secrets (KAGGLE_USERNAME, KAGGLE_KEY)",
-            {"KAGGLE_USERNAME": user, "KAGGLE_KEY": key},
-        )
-    return None
+    return _kaggle_lookup("Colab Secrets", secret)
 
 
 def _kaggle_from_files(folder: Path, looked: list[str]) -> KaggleCredentials | None:
