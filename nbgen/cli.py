@@ -70,6 +70,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 1
+    except OSError as exc:  # a file or folder of the user's: say which, and what to do
+        from nbgen.fsutil import describe_os_error
+
+        print(f"nbgen {args.command}: error: {describe_os_error(exc)}", file=sys.stderr)
+        return 1
     except Exception:
         traceback.print_exc()
         print(

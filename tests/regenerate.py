@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nbgen.commands.new import resolve_spec
 from nbgen.generate.notebook import write_notebook
+from nbgen.generate.spec import resolve_spec
 
 REPO = Path(__file__).resolve().parent.parent
 GENERATED = REPO / "generated"
@@ -21,7 +21,7 @@ def example_specs() -> list[Path]:
 def main() -> None:
     for spec_file in example_specs():
         spec = resolve_spec(spec_file, {})
-        print(write_notebook(spec, Path(spec.output)).relative_to(REPO))
+        print(write_notebook(spec, Path(spec.output), force=True).relative_to(REPO))
 
 
 if __name__ == "__main__":

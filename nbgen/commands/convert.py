@@ -33,14 +33,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     return convert(
-        paths=args.paths, to=args.to, mode=args.mode, output_dir=args.output_dir,
-        jobs=args.jobs, force=args.force, quiet=args.quiet,
+        args.paths, to=args.to, mode=args.mode, output_dir=args.output_dir, jobs=args.jobs,
+        force=args.force, quiet=args.quiet,
     )  # fmt: skip
 
 
 def convert(
-    paths: list[Path], to: Target, mode: Mode, output_dir: Path | None, jobs: int, force: bool,
-    quiet: bool,
+    paths: list[Path], *, to: Target, mode: Mode = "percent", output_dir: Path | None = None,
+    jobs: int = 1, force: bool = False, quiet: bool = False,
 ) -> int:  # fmt: skip
     """Convert every file under ``paths``; 1 if any failed (the rest are still converted)."""
     from nbgen.commands.progress import progress_bar
@@ -48,12 +48,18 @@ def convert(
 
     if jobs < 1:
         raise UsageError(f"-j {jobs}: give at least 1 worker")
-    missing = [str(p) for p in paths if not p.exists()]
-    if missing:
-        raise UsageError(f"no such file or folder: {', '.join(missing)}")
-    work = [Job(path, output_dir, rel, to, mode, force) for path, _root, rel in discover(paths, to)]
+    check_paths(paths)
+    if output_dir is not None and output_dir.exists() and not output_dir.is_dir():
+        raise UsageError(
+            f"-o {output_dir}: is a file; -o names the folder to write into, e.g. -o converted/"
+        )
+    errors: list[str] = []
+    found = list(discover(paths, to, errors))
+    work = [Job(path, output_dir, rel, to, mode, force) for path, _root, rel in found]
     results = run_batch(work, jobs, progress_bar("converting", quiet))
-    counts = {"converted": 0, "unchanged": 0, "failed": 0}
+    counts = {"converted": 0, "unchanged": 0, "failed": len(errors)}
+    for error in errors:
+        print(f"nbgen convert: {error}", file=sys.stderr)
     for result in results:
         counts[result.status] += 1
         if result.status == "failed":
@@ -62,6 +68,18 @@ def convert(
             print(result.message, file=sys.stderr)
     if not quiet:
         print(", ".join(f"{n} {status}" for status, n in counts.items()))
-    if not work and not quiet:
+    if not work and not errors and not quiet:
         print(f"nothing to convert: no {'.ipynb' if to == 'py' else 'percent-format'} files found")
     return 1 if counts["failed"] else 0
+
+
+def check_paths(paths: list[Path]) -> None:
+    """Every path given exists; a broken or looping symbolic link says so."""
+    for path in paths:
+        if path.is_symlink() and not path.exists():
+            raise UsageError(
+                f"{path}: a symbolic link that leads nowhere (or to itself); fix or remove it"
+            )
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")

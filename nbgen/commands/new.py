@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from nbgen.generate.spec import NotebookSpec, load_spec_file, validate_values
+from nbgen.generate.spec import resolve_spec
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -14,6 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
     add("--spec", type=Path, metavar="FILE", help="TOML file with the same keys as these flags")
     add("-o", "--output", help="notebook to write (default: colab_setup.ipynb)")
+    add("--force", action="store_true", help="replace the output notebook if it exists")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--project", help="work folder /content/drive/MyDrive/NAME")
     where.add_argument("--workdir", metavar="PATH", help="work folder, an absolute Colab path")
@@ -65,30 +66,15 @@ _FLAG_KEYS = (
 def run(args: argparse.Namespace) -> int:
     """Unpack the namespace into explicit arguments."""
     flags = {key: getattr(args, key) for key in _FLAG_KEYS if getattr(args, key) is not None}
-    return new(spec_file=args.spec, flags=flags)
+    return new(spec_file=args.spec, flags=flags, force=args.force)
 
 
-def new(spec_file: Path | None, flags: dict[str, Any]) -> int:
+def new(spec_file: Path | None, flags: dict[str, Any], *, force: bool = False) -> int:
     """Build the spec (file, then flags on top), write the notebook, print its path."""
     from nbgen.generate.notebook import write_notebook
 
     spec = resolve_spec(spec_file, flags)
-    path = write_notebook(spec, Path(spec.output))
+    path = write_notebook(spec, Path(spec.output), force=force)
     print(f"wrote {path} ({spec.lang}, work folder {spec.work_folder})")
     print("next: upload it to Google Drive and open it with Colab, then Runtime > Run all")
     return 0
-
-
-def resolve_spec(spec_file: Path | None, flags: dict[str, Any]) -> NotebookSpec:
-    """Merge a spec file and flags; a flag wins, and --project/--workdir replace each other."""
-    values: dict[str, Any] = {}
-    if spec_file is not None:
-        values = validate_values(load_spec_file(spec_file), source=str(spec_file))
-        if "output" in values and not Path(values["output"]).is_absolute():
-            values["output"] = str(spec_file.parent / values["output"])
-    flag_values = validate_values(flags, source="command line")
-    if "project" in flag_values or "workdir" in flag_values:
-        values.pop("project", None)
-        values.pop("workdir", None)
-    values.update(flag_values)
-    return NotebookSpec(**values)

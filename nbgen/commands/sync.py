@@ -32,40 +32,55 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    return sync(paths=args.paths, prefer=args.prefer, check=args.check,
+    return sync(args.paths, prefer=args.prefer, check=args.check,
                 fail_on_change=args.fail_on_change)  # fmt: skip
 
 
-def sync(paths: list[Path], prefer: Prefer | None, check: bool, fail_on_change: bool) -> int:
+def sync(
+    paths: list[Path], *, prefer: Prefer | None = None, check: bool = False,
+    fail_on_change: bool = False,
+) -> int:  # fmt: skip
     """Sync every pair under ``paths``; 1 on a conflict, a failure, or (see flags) a change."""
     from nbgen.convert.config import find_config
     from nbgen.convert.sync import SyncState, find_pairs, sync_pair
 
     if check and prefer:
         raise UsageError("--check changes nothing, so --prefer has no effect with it; drop one")
+    for path in paths:
+        if path.is_symlink() and not path.exists():
+            raise UsageError(
+                f"{path}: a symbolic link that leads nowhere (or to itself); fix or remove it"
+            )
     missing = [str(p) for p in paths if not p.exists() and p.suffix not in (".py", ".ipynb")]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
     config = find_config(paths[0] if paths else Path.cwd())
+    config.check_collisions()
     state = SyncState(config.root)
+    errors: list[str] = []
     outcomes = [
-        sync_pair(pair, config.mode, state, prefer, check)
-        for pair in find_pairs(paths or [config.root], config)
+        sync_pair(pair, config, state, prefer, check)
+        for pair in find_pairs(paths or [config.root], config, errors)
     ]
     written = [path for o in outcomes for path in o.written]
-    if not check and state.save():
-        written.append(state.path)
-    bad = [o for o in outcomes if o.status in ("conflict", "failed", "out of step")]
+    if not check:
+        state.prune(config)
+        if state.save():
+            written.append(state.path)
+    bad = [
+        o for o in outcomes if o.status in ("conflict", "failed", "out of step", "notebook gone")
+    ]
+    for error in errors:
+        print(f"nbgen sync: failed: {error}", file=sys.stderr)
     for outcome in bad:
         print(f"nbgen sync: {outcome.status}: {outcome.message}", file=sys.stderr)
     for path in written:
         print(f"wrote {path}")
-    counts = {
-        s: sum(o.status == s for o in outcomes)
-        for s in ("in step", "updated", "conflict", "failed")
-    }
+    statuses = ("in step", "updated", "conflict", "notebook gone", "failed")
+    counts = {s: sum(o.status == s for o in outcomes) for s in statuses}
+    counts["failed"] += len(errors)
     if check:
-        counts = {"in step": counts["in step"], "out of step": len(bad)}
+        counts = {"in step": counts["in step"], "out of step": len(bad) + len(errors)}
     print(
         f"{len(outcomes)} pairs: "
         + ", ".join(f"{n} {s}" for s, n in counts.items() if n or s == "in step")
@@ -73,4 +88,4 @@ def sync(paths: list[Path], prefer: Prefer | None, check: bool, fail_on_change: 
     if written and fail_on_change:
         print("stage the files above (git add) and commit again", file=sys.stderr)
         return 1
-    return 1 if bad else 0
+    return 1 if bad or errors else 0

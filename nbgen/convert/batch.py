@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 from nbgen.convert.languages import TEXT_SUFFIXES
 from nbgen.convert.walk import project_files
 from nbgen.errors import NbgenError, NotebookError
-from nbgen.fsutil import atomic_write_bytes
+from nbgen.fsutil import (
+    LF,
+    atomic_write_bytes,
+    describe_os_error,
+    encode_text,
+    read_bytes,
+    style_of,
+)
 
 if TYPE_CHECKING:
     from nbgen.convert.formats import Mode
@@ -37,19 +44,21 @@ class Result(NamedTuple):
     message: str  # the error for "failed", notes otherwise
 
 
-def discover(paths: Iterable[Path], to: Target) -> Iterator[tuple[Path, Path, Path]]:
+def discover(
+    paths: Iterable[Path], to: Target, errors: list[str]
+) -> Iterator[tuple[Path, Path, Path]]:
     """(file, root, relative path) for each input; folders are searched recursively, skipping
-    hidden folders and .ipynb_checkpoints."""
+    hidden folders and .ipynb_checkpoints. Folders that cannot be read go into ``errors``."""
     for path in paths:
         if path.is_dir():
-            for found in sorted(_walk(path, to)):
+            for found in sorted(_walk(path, to, errors)):
                 yield found, path, found.relative_to(path)
         else:
             yield path, path.parent, Path(path.name)
 
 
-def _walk(root: Path, to: Target) -> Iterator[Path]:
-    for path in project_files(root):
+def _walk(root: Path, to: Target, errors: list[str]) -> Iterator[Path]:
+    for path in project_files(root, errors):
         if (to == "py" and path.suffix == ".ipynb") or (
             to == "ipynb" and path.suffix in TEXT_SUFFIXES and _has_markers(path)
         ):
@@ -71,14 +80,12 @@ def target_path(job: Job, suffix: str) -> Path:
     return base / (job.source.stem + suffix)
 
 
-def _up_to_date(source: Path, target: Path, force: bool) -> bool:
+def _up_to_date(source: Path, target: Path) -> bool:
     # make's rule: a target at least as new as its source is left alone, so a run with
     # nothing to do reads no file, and a target edited after its source is never overwritten.
-    if force:
-        return False
     try:
         return target.stat().st_mtime_ns >= source.stat().st_mtime_ns
-    except FileNotFoundError:
+    except OSError:  # missing, or unreadable: converting it will say which
         return False
 
 
@@ -90,7 +97,7 @@ def convert_one(job: Job) -> Result:
     except NbgenError as exc:
         return Result(job.source, None, "failed", str(exc))
     except OSError as exc:
-        return Result(job.source, None, "failed", f"{job.source}: {exc.strerror or exc}")
+        return Result(job.source, None, "failed", describe_os_error(exc, job.source))
     except Exception as exc:  # one odd file must not stop a batch; say it may be our bug
         return Result(
             job.source, None, "failed",
@@ -105,6 +112,17 @@ def _convert(job: Job) -> Result:
     return _to_notebook(job)
 
 
+def wrong_kind(job: Job) -> str | None:
+    """Why ``job.source`` cannot be converted in this direction, or None."""
+    if job.to == "py" and job.source.suffix != ".ipynb":
+        hint = " (it is already text: use --to ipynb)" if job.source.suffix in TEXT_SUFFIXES else ""
+        return f"{job.source}: --to py converts notebooks (.ipynb){hint}"
+    if job.to == "ipynb" and job.source.suffix not in TEXT_SUFFIXES:
+        hint = " (it is already a notebook: use --to py)" if job.source.suffix == ".ipynb" else ""
+        return f"{job.source}: --to ipynb converts percent or module text files (.py){hint}"
+    return None
+
+
 def up_to_date_target(job: Job) -> Path | None:
     """The existing target that is at least as new as the source (stat calls only)."""
     if job.force:
@@ -112,33 +130,54 @@ def up_to_date_target(job: Job) -> Path | None:
     suffixes = TEXT_SUFFIXES if job.to == "py" else (".ipynb",)
     for suffix in suffixes:
         target = target_path(job, suffix)
-        if _up_to_date(job.source, target, job.force):
+        if _up_to_date(job.source, target):
             return target
     return None
 
 
 def _to_text(job: Job) -> Result:
-    if job.source.suffix != ".ipynb":
-        raise NotebookError(f"{job.source}: --to py converts .ipynb files")
     from nbgen.convert import formats
     from nbgen.convert.ipynb import read_notebook
 
     nb, notes = read_notebook(job.source)
     target = target_path(job, formats.text_suffix(nb, job.source, job.mode))
-    return _write_if_changed(job, target, formats.to_text(nb, job.mode), notes)
+    text, warnings = formats.render_text(nb, job.mode)
+    notes += [f"{job.source}: warning: {w}" for w in warnings]
+    existing = _existing(target)
+    if existing is not None and not job.force and not written_by_a_converter(existing):
+        raise NotebookError(
+            f"{target}: already exists and was not written by nbgen or jupytext (it has no "
+            "'# ---' header and does not start with '# %%'); nbgen does not overwrite it: "
+            "move it away, or use --force to replace it"
+        )
+    return _write_if_changed(job, target, text, notes, existing)
+
+
+def written_by_a_converter(data: bytes) -> bool:
+    """True for a text file that nbgen or jupytext wrote: a ``# ---`` header first (after an
+    optional shebang and encoding line), or a ``# %%`` cell marker as its first line."""
+    from nbgen.convert.percent import MARKER_RE
+
+    text = data.decode("utf-8", "replace").removeprefix("\ufeff")
+    lines = text.replace("\r\n", "\n").split("\n", 3)
+    while lines and (lines[0].startswith("#!") or ("coding" in lines[0] and lines[0][:1] == "#")):
+        lines.pop(0)
+    return bool(lines) and (lines[0].rstrip() == "# ---" or MARKER_RE.match(lines[0]) is not None)
+
+
+def _existing(target: Path) -> bytes | None:
+    return read_bytes(target) if target.exists() or target.is_symlink() else None
 
 
 def _to_notebook(job: Job) -> Result:
-    if job.source.suffix not in TEXT_SUFFIXES:
-        raise NotebookError(f"{job.source}: --to ipynb converts .py (percent or module) files")
     target = target_path(job, ".ipynb")
     from nbgen.convert import formats
     from nbgen.convert.ipynb import check_schema, dumps_notebook, parse_notebook
 
-    text = formats.read_text_file(job.source)
+    text, _style = formats.read_text_file(job.source)
     nb = formats.from_text(text, job.source)
     notes: list[str] = []
-    existing = target.read_bytes() if target.exists() else None
+    existing = _existing(target)
     if existing is not None:
         old, notes = parse_notebook(existing, target)
         from nbgen.convert.merge import merge_into
@@ -149,11 +188,11 @@ def _to_notebook(job: Job) -> Result:
 
 
 def _write_if_changed(
-    job: Job, target: Path, text: str, notes: list[str], existing: bytes | None = None
+    job: Job, target: Path, text: str, notes: list[str], existing: bytes | None
 ) -> Result:
-    data = text.encode("utf-8")
-    if existing is None and target.exists():
-        existing = target.read_bytes()
+    """Write ``text`` in the existing file's own style (BOM, line endings), if it changed."""
+    style = style_of(existing) if existing is not None else LF
+    data = encode_text(text, style, target)
     if existing == data:
         return Result(job.source, target, "unchanged", "\n".join(notes))
     atomic_write_bytes(target, data)
@@ -169,8 +208,13 @@ def run_batch(
     # Up-to-date files are settled here with a stat or two; only real work goes to workers.
     pending = []
     for job in jobs:
-        target = up_to_date_target(job) if job.source.suffix in (".ipynb", *TEXT_SUFFIXES) else None
-        if target is not None:
+        wrong = wrong_kind(job)
+        target = None if wrong else up_to_date_target(job)
+        if wrong:
+            results.append(Result(job.source, None, "failed", wrong))
+            if progress is not None:
+                progress(len(results), total)
+        elif target is not None:
             results.append(Result(job.source, target, "unchanged", ""))
             if progress is not None:
                 progress(len(results), total)

@@ -12,14 +12,15 @@ With no config, every notebook pairs with a percent .py beside it.
 from __future__ import annotations
 
 import fnmatch
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from nbgen.convert.formats import Mode
+from nbgen.convert.walk import project_files
 from nbgen.errors import UsageError
+from nbgen.fsutil import decode_text, is_inside, read_bytes
 
 _FORMATS: dict[str, Mode] = {"py:percent": "percent", "py:module": "module"}
 _KEYS = ("format", "include", "exclude", "mirror")
@@ -61,6 +62,29 @@ class PairConfig:
                 if inner is not None:
                     return self.root / target_dir / inner.with_suffix(suffix)
         return path.with_suffix(suffix)
+
+    def check_inside(self, path: Path) -> None:
+        """Refuse a pair file that lies (or whose links lead) outside the project."""
+        if not is_inside(self.root, path):
+            raise UsageError(
+                f"{path}: outside the project {self.root} (or a link that leads out of it); "
+                "nbgen sync writes only inside the project: run it in that file's own project"
+            )
+
+    def check_collisions(self) -> None:
+        """With mirrors, two notebooks can map to one .py: refuse before anything is written."""
+        if not self.mirror:
+            return
+        owners: dict[Path, Path] = {}
+        for path in project_files(self.root, []):
+            if path.suffix == ".ipynb" and self.pairs_notebook(path):
+                text = self.text_for(path)
+                other = owners.setdefault(text, path)
+                if other != path:
+                    raise UsageError(
+                        f"{self.source}: mirror sends both {other} and {path} to {text}; "
+                        "give them different mirror folders, or exclude one"
+                    )
 
     def _rel(self, path: Path) -> PurePosixPath | None:
         try:
@@ -106,15 +130,13 @@ def find_config(start: Path) -> PairConfig:
 
 
 def _load(path: Path) -> dict[str, Any] | None:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
+    from nbgen.tomlutil import tomllib
+
+    text, _ = decode_text(read_bytes(path), path)
     try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{path}: not valid TOML ({exc})") from None
+        raise UsageError(f"{path}: not valid TOML ({exc}); fix the file") from None
     if path.name == "nbgen.toml":
         table = data.get("tool", {}).get("nbgen", data)
     else:
@@ -140,6 +162,14 @@ def parse_config(table: Mapping[str, Any], root: Path, source: Path) -> PairConf
         raise UsageError(
             f'{where}: mirror must map folders to folders, e.g. {{ "notebooks" = "src/pkg" }}'
         )
+    for source_dir, target_dir in mirror.items():
+        for folder in (source_dir, target_dir):
+            if Path(folder).is_absolute() or not is_inside(root, root / folder):
+                raise UsageError(
+                    f'{where}: mirror "{source_dir}" = "{target_dir}": {folder!r} is outside the '
+                    f"project {root}; mirror folders must be inside it, e.g. "
+                    '{ "notebooks" = "src/pkg" }'
+                )
     return PairConfig(root=root, source=source, mode=_FORMATS[fmt], include=include, exclude=exclude,
                       mirror=dict(mirror))  # fmt: skip
 

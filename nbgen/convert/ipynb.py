@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from nbgen.errors import NotebookError
+from nbgen.fsutil import decode_text, read_bytes
 
 Notebook = dict[str, Any]
 _CELL_TYPES = frozenset({"code", "markdown", "raw"})
@@ -20,27 +21,25 @@ _CELL_TYPES = frozenset({"code", "markdown", "raw"})
 
 def read_notebook(path: Path) -> tuple[Notebook, list[str]]:
     """Parse ``path``; return the notebook (nbformat 4, sources as str) and notes for the user."""
-    data = path.read_bytes()
-    return parse_notebook(data, path)
+    return parse_notebook(read_bytes(path), path)
 
 
 def parse_notebook(data: bytes, path: Path) -> tuple[Notebook, list[str]]:
-    """Parse notebook bytes; ``path`` is only for messages."""
+    """Parse notebook bytes (with or without a UTF-8 BOM); ``path`` is only for messages."""
     if not data.strip():
         raise NotebookError(f"{path}: the file is empty; delete it or save the notebook again")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise NotebookError(
-            f"{path}: not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-            "re-save it as UTF-8"
-        ) from None
+    text, _style = decode_text(data, path)
     try:
         nb = json.loads(text)
     except json.JSONDecodeError as exc:
         raise NotebookError(
             f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
             "the file is damaged: restore it from a backup or re-download it"
+        ) from None
+    except RecursionError:
+        raise NotebookError(
+            f"{path}: JSON nested too deeply to be a notebook; the file is damaged or not a "
+            "notebook: restore it from a backup"
         ) from None
     if not isinstance(nb, dict) or "nbformat" not in nb:
         raise NotebookError(f"{path}: JSON, but not a notebook (no 'nbformat' key)")
@@ -68,6 +67,12 @@ def _upgrade_v3(nb: Notebook, path: Path) -> Notebook:
 
 def _check_v4(nb: Notebook, path: Path) -> None:
     """The structural checks the converter relies on; sources joined into str."""
+    minor = nb.get("nbformat_minor", 0)
+    if isinstance(minor, bool) or not isinstance(minor, int) or minor < 0:
+        raise NotebookError(
+            f"{path}: not a valid notebook: 'nbformat_minor' is {minor!r}, not a whole number; "
+            "set it to a number such as 4 (no quotes), or re-save the notebook in Jupyter"
+        )
     cells = nb.get("cells")
     if not isinstance(cells, list):
         raise NotebookError(f"{path}: not a valid notebook: 'cells' must be a list")

@@ -11,7 +11,9 @@ from nbgen.convert.percent import VOLATILE_CELL_METADATA
 
 
 def _key(cell: dict[str, Any]) -> tuple[str, str]:
-    return cell["cell_type"], cell["source"]
+    # Line endings aside: a cell whose CRLF lines came back as LF through a CRLF-styled .py is
+    # the same cell, and keeps its own source, outputs and all.
+    return cell["cell_type"], cell["source"].replace("\r\n", "\n")
 
 
 def merge_into(old: Notebook, new: Notebook) -> Notebook:
@@ -51,6 +53,8 @@ def _keep_prior(prior: dict[str, Any], cell: dict[str, Any]) -> dict[str, Any]:
     merged = dict(prior)
     volatile = {k: v for k, v in prior.get("metadata", {}).items() if k in VOLATILE_CELL_METADATA}
     merged["metadata"] = {**volatile, **cell["metadata"]}
+    if "attachments" in cell:
+        merged["attachments"] = cell["attachments"]
     return merged
 
 

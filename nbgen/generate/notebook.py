@@ -50,8 +50,9 @@ def _cell_id(index: int, source: str) -> str:
     return hashlib.sha1(f"{index}\0{source}".encode()).hexdigest()[:16]
 
 
-def write_notebook(spec: NotebookSpec, output: Path) -> Path:
-    """Build the notebook and write it to ``output`` atomically."""
+def write_notebook(spec: NotebookSpec, output: Path, *, force: bool = False) -> Path:
+    """Build the notebook and write it to ``output`` atomically; an existing file (or a link)
+    is replaced only with ``force``."""
     import nbformat
 
     if output.suffix != ".ipynb":
@@ -59,6 +60,11 @@ def write_notebook(spec: NotebookSpec, output: Path) -> Path:
     if output.is_dir():
         raise NbgenError(
             f"--output {output}: is a folder; give a file name such as {output / 'colab_setup.ipynb'}"
+        )
+    if (output.exists() or output.is_symlink()) and not force:
+        raise NbgenError(
+            f"--output {output}: already exists; nbgen does not overwrite it: choose another "
+            "name, or add --force to replace it"
         )
     atomic_write_text(output, nbformat.writes(build_notebook(spec)) + "\n")
     return output

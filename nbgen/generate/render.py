@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-import sys
+import unicodedata
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -41,8 +41,22 @@ def py_literal(value: Any) -> str:
 
 
 def md_code(value: str) -> str:
-    """Put a value in a markdown code span; a backtick inside cannot close it early."""
+    """Put a value in a markdown code span: a backtick inside cannot close it early, and a
+    line break or control character shows as ``\\u2028`` instead of breaking the line."""
+    value = "".join(
+        f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cc", "Zl", "Zp", "Cs", "Cf") else c
+        for c in value
+    )
     return f"`` {value} ``" if "`" in value else f"`{value}`"
+
+
+def check_lines(text: str) -> None:
+    """The rendered text breaks lines only at ``\\n``: jupytext splits with ``str.splitlines``,
+    so any other line break would let a value start a cell of its own."""
+    lines = text.split("\n")
+    if len(text.splitlines()) != len(lines) - (1 if text.endswith("\n") else 0):
+        bad = next(line for line in lines if len(line.splitlines()) > 1)
+        raise AssertionError(f"nbgen bug: a rendered line holds a line break: {bad!r}")
 
 
 @cache
@@ -78,10 +92,8 @@ class Inliner:
 
 def load_locale(lang: str) -> dict[str, str]:
     """The wording of one language (``templates/locale/<lang>.toml``)."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
+    from nbgen.tomlutil import tomllib
+
     with (templates_dir() / "locale" / f"{lang}.toml").open("rb") as f:
         return tomllib.load(f)
 
@@ -99,9 +111,11 @@ def render_percent(spec: NotebookSpec) -> str:
     env.filters["py"] = py_literal
     env.filters["md_code"] = md_code
     template = env.get_template("colab_setup.py.j2")
-    return template.render(
+    text = template.render(
         spec=spec,
         t=load_locale(spec.lang),
         sections=enabled_sections(spec),
         inline=Inliner(),
     )
+    check_lines(text)
+    return text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import sys
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -20,7 +20,6 @@ Stem = Literal["imagenet", "cifar"]
 _PROJECT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}")
 _SLUG_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*")
 _COMPETITION_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,6 +63,21 @@ def build_spec(values: Mapping[str, Any], *, source: str = "command line") -> No
     return NotebookSpec(**validate_values(values, source=source))
 
 
+def resolve_spec(spec_file: Path | None, flags: dict[str, Any]) -> NotebookSpec:
+    """Merge a spec file and flags; a flag wins, and --project/--workdir replace each other."""
+    values: dict[str, Any] = {}
+    if spec_file is not None:
+        values = validate_values(load_spec_file(spec_file), source=str(spec_file))
+        if "output" in values and not Path(values["output"]).is_absolute():
+            values["output"] = str(spec_file.parent / values["output"])
+    flag_values = validate_values(flags, source="command line")
+    if "project" in flag_values or "workdir" in flag_values:
+        values.pop("project", None)
+        values.pop("workdir", None)
+    values.update(flag_values)
+    return NotebookSpec(**values)
+
+
 def validate_values(values: Mapping[str, Any], *, source: str) -> dict[str, Any]:
     """Check each value; errors name the flag (``source="command line"``) or the file and key."""
     clean: dict[str, Any] = {}
@@ -77,17 +91,31 @@ def validate_values(values: Mapping[str, Any], *, source: str) -> dict[str, Any]
     return clean
 
 
+def unsafe_char(value: str) -> str | None:
+    """The first character that could break a generated line or hide what it says: anything
+    ``str.splitlines`` splits on (``\\n``, U+2028, U+0085, ``\\x1c``...), other control
+    characters, lone surrogates and bidirectional overrides."""
+    for char in value:
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp", "Cs") or char in _BIDI:
+            return char
+    return None
+
+
+_BIDI = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def load_spec_file(path: Path) -> dict[str, Any]:
-    """Read a TOML spec file into raw values (validated later by build_spec)."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
+    """Read a TOML spec file into raw values (validated later by validate_values)."""
+    from nbgen.fsutil import decode_text, read_bytes
+    from nbgen.tomlutil import tomllib
+
+    if path.is_dir():
+        raise UsageError(f"--spec {path}: is a folder; give the spec file, e.g. --spec nbgen.toml")
+    if not path.exists():
+        raise UsageError(f"--spec {path}: no such file")
+    text, _ = decode_text(read_bytes(path), Path(f"--spec {path}"))
     try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
-    except FileNotFoundError:
-        raise UsageError(f"--spec {path}: no such file") from None
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"--spec {path}: not valid TOML ({exc}); fix the file") from None
 
@@ -113,9 +141,11 @@ def _check(key: str, value: Any, source: str) -> Any:
 def _check_text(key: str, value: Any, flag: str) -> str:
     if not isinstance(value, str):
         raise UsageError(f"{flag}: expected a string, got {value!r}")
-    if _CONTROL_RE.search(value):
+    bad = unsafe_char(value)
+    if bad is not None:
         raise UsageError(
-            f"{flag}: {value!r} holds a control character (newline, tab, NUL); remove it"
+            f"{flag}: {value!r} holds U+{ord(bad):04X}, a line break or control character; "
+            "remove it"
         )
     choices = _choices(key)
     if choices and value not in choices:

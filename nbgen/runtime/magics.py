@@ -47,3 +47,27 @@ def cell_magic_name(source: str) -> str | None:
     """``"bash"`` for a cell starting ``%%bash``; None for a plain cell."""
     match = re.match(r"[ \t]*%%(\w+)", source)
     return match.group(1) if match else None
+
+
+_NAME_RE = re.compile(r"[A-Za-z_]\w*")
+_SHELL_VAR_RE = re.compile(r"\{([^{}]*)\}|\$([A-Za-z_]\w*)")
+
+
+def magic_reads(source: str) -> frozenset[str]:
+    """Python names that the cell's magic and shell lines read (``%timeit f(x)`` reads f and
+    x; ``!echo {path}`` reads path): code that runs only in the notebook."""
+    found: set[str] = set()
+    for line in source.split("\n"):
+        body = line.lstrip(" \t")
+        if not _nb_needs_comment(body):
+            continue
+        magic = re.match(r"(?:[\w.]+(?:\s*,\s*[\w.]+)*\s*=\s*)?(%%?|!!?)(\w*)(.*)", body)
+        if magic is None:
+            continue
+        sign, rest = magic.group(1), magic.group(3)
+        if sign.startswith("%"):
+            found.update(_NAME_RE.findall(rest))
+        else:
+            for braces, dollar in _SHELL_VAR_RE.findall(rest):
+                found.update(_NAME_RE.findall(braces) if braces else [dollar])
+    return frozenset(found)

@@ -41,15 +41,15 @@ def test_folder_batch_mirrors_skips_hidden_and_reports(tmp_path: Path) -> None:
 
 def test_up_to_date_output_is_not_rewritten(tmp_path: Path, capsys: object) -> None:
     nb = write_nb(tmp_path / "a.ipynb", ("code", "x = 1"))
-    assert convert([tmp_path], "py", "percent", None, 1, False, True) == 0
+    assert convert([tmp_path], to="py", quiet=True) == 0
     py = tmp_path / "a.py"
     os.utime(py, ns=(py.stat().st_atime_ns, nb.stat().st_mtime_ns + 10**9))
     before = py.stat().st_mtime_ns
-    assert convert([tmp_path], "py", "percent", None, 1, False, True) == 0
+    assert convert([tmp_path], to="py", quiet=True) == 0
     assert py.stat().st_mtime_ns == before
     # the source changes but converts to the same text: still not rewritten
     os.utime(nb, ns=(nb.stat().st_atime_ns, before + 10**9))
-    assert convert([tmp_path], "py", "percent", None, 1, False, True) == 0
+    assert convert([tmp_path], to="py", quiet=True) == 0
     assert py.stat().st_mtime_ns == before
 
 
@@ -72,11 +72,11 @@ def test_to_ipynb_keeps_outputs_of_unchanged_cells(tmp_path: Path) -> None:
     nb["cells"][1]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "2\n"}]
     path = tmp_path / "a.ipynb"
     path.write_text(dumps_notebook(nb))
-    assert convert([path], "py", "percent", None, 1, False, True) == 0
+    assert convert([path], to="py", quiet=True) == 0
     py = tmp_path / "a.py"
     py.write_text(py.read_text().replace("print(2)", "print(3)"))
     os.utime(py, ns=(0, path.stat().st_mtime_ns + 10**9))
-    assert convert([py], "ipynb", "percent", None, 1, False, True) == 0
+    assert convert([py], to="ipynb", quiet=True) == 0
     new = nbformat.read(path, as_version=4)
     nbformat.validate(new)
     assert new.cells[0].outputs[0].text == "1\n" and new.cells[0].execution_count == 1
@@ -116,7 +116,7 @@ def test_large_image_outputs(tmp_path: Path) -> None:
     ]
     path = tmp_path / "big.ipynb"
     path.write_text(json.dumps(nb))
-    assert convert([path], "py", "percent", None, 1, False, True) == 0
+    assert convert([path], to="py", quiet=True) == 0
     assert (tmp_path / "big.py").stat().st_size < 1000
 
 

@@ -38,57 +38,57 @@ def edit_notebook(path: Path, source: str) -> None:
 
 
 def test_first_sync_creates_the_text_and_the_record(project: Path) -> None:
-    assert sync([], None, False, False) == 0
+    assert sync([]) == 0
     assert "x = 1" in (project / "a.py").read_text()
     assert (project / STATE_FILE).read_text().endswith("  a.ipynb\n")
 
 
 def test_second_run_writes_nothing(project: Path) -> None:
-    sync([], None, False, False)
+    sync([])
     before = snapshot(project)
-    assert sync([], None, False, False) == 0
+    assert sync([]) == 0
     assert snapshot(project) == before
 
 
 def test_text_edit_updates_notebook_keeping_outputs(project: Path) -> None:
-    sync([], None, False, False)
+    sync([])
     py = project / "a.py"
     py.write_text(py.read_text().replace("# T", "# Title"))
-    assert sync([], None, False, False) == 0
+    assert sync([]) == 0
     nb = nbformat.read(project / "a.ipynb", as_version=4)
     assert nb.cells[0].source == "# Title"
     assert nb.cells[1].outputs[0].text == "out\n"
 
 
 def test_notebook_edit_updates_text_even_if_text_is_newer(project: Path) -> None:
-    sync([], None, False, False)
+    sync([])
     edit_notebook(project / "a.ipynb", "x = 2")
     py = project / "a.py"
     os.utime(py, ns=(0, (project / "a.ipynb").stat().st_mtime_ns + 10**10))  # timestamps lie
-    assert sync([], None, False, False) == 0
+    assert sync([]) == 0
     assert "x = 2" in py.read_text()
 
 
 def test_both_changed_is_a_conflict_that_writes_nothing(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    sync([], None, False, False)
+    sync([])
     edit_notebook(project / "a.ipynb", "x = 2")
     py = project / "a.py"
     py.write_text(py.read_text().replace("x = 1", "x = 3"))
     before = snapshot(project)
-    assert sync([], None, False, False) == 1
+    assert sync([]) == 1
     err = capsys.readouterr().err
     assert "a.ipynb and" in err and "a.py: both changed" in err and "--prefer" in err
     assert snapshot(project) == before
-    assert sync([], "py", False, False) == 0
+    assert sync([], prefer="py") == 0
     assert nbformat.read(project / "a.ipynb", as_version=4).cells[1].source == "x = 3"
 
 
 def test_record_survives_a_clone_with_fresh_timestamps(
     project: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    sync([], None, False, False)
+    sync([])
     clone = tmp_path_factory.mktemp("clone")
     (clone / ".git").mkdir()
     for name in ("a.ipynb", "a.py", STATE_FILE):
@@ -97,28 +97,28 @@ def test_record_survives_a_clone_with_fresh_timestamps(
     py.write_text(py.read_text().replace("x = 1", "x = 5"))
     os.utime(clone / "a.ipynb", ns=(0, py.stat().st_mtime_ns + 10**10))
     os.chdir(clone)
-    assert sync([], None, False, False) == 0
+    assert sync([]) == 0
     assert nbformat.read(clone / "a.ipynb", as_version=4).cells[1].source == "x = 5"
 
 
 def test_check_mode(project: Path) -> None:
-    assert sync([], None, True, False) == 1  # the .py is missing
+    assert sync([], check=True) == 1  # the .py is missing
     assert not (project / "a.py").exists()
-    sync([], None, False, False)
-    assert sync([], None, True, False) == 0
+    sync([])
+    assert sync([], check=True) == 0
     edit_notebook(project / "a.ipynb", "x = 9")
     before = snapshot(project)
-    assert sync([], None, True, False) == 1
+    assert sync([], check=True) == 1
     assert snapshot(project) == before
 
 
 def test_fail_on_change_lists_files_then_passes(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert sync([project / "a.ipynb"], None, False, True) == 1
+    assert sync([project / "a.ipynb"], fail_on_change=True) == 1
     out = capsys.readouterr().out
     assert f"wrote {project / 'a.py'}" in out
-    assert sync([project / "a.ipynb"], None, False, True) == 0
+    assert sync([project / "a.ipynb"], fail_on_change=True) == 0
 
 
 def test_config_mirror_module_format_and_excludes(project: Path) -> None:
@@ -131,13 +131,13 @@ def test_config_mirror_module_format_and_excludes(project: Path) -> None:
         '[tool.nbgen]\nformat = "py:module"\ninclude = ["notebooks/**/*.ipynb"]\n'
         'exclude = ["notebooks/skip.ipynb"]\nmirror = { "notebooks" = "src/pkg" }\n'
     )
-    assert sync([], None, False, False) == 0
+    assert sync([]) == 0
     text = (project / "src" / "pkg" / "sub" / "m.py").read_text()
     assert 'if __name__ == "__main__":' in text
     assert not (project / "notebooks" / "skip.py").exists() and not (project / "a.py").exists()
     # a staged .py in the mirror finds its notebook
     (project / "src" / "pkg" / "sub" / "m.py").write_text(text.replace("return 1", "return 2"))
-    assert sync([project / "src" / "pkg" / "sub" / "m.py"], None, False, False) == 0
+    assert sync([project / "src" / "pkg" / "sub" / "m.py"]) == 0
     assert (
         "return 2"
         in nbformat.read(project / "notebooks" / "sub" / "m.ipynb", as_version=4).cells[0].source
@@ -162,7 +162,7 @@ def test_bad_config_names_the_key(tmp_path: Path, toml: str, needle: str) -> Non
 
 def test_plain_modules_are_not_pairs(project: Path) -> None:
     (project / "helpers.py").write_text("def f():\n    return 1\n")
-    sync([], None, False, False)
+    sync([])
     assert not (project / "helpers.ipynb").exists()
 
 
@@ -172,5 +172,5 @@ def test_virtual_environments_and_packages_are_not_the_project(project: Path) ->
     (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
     shipped = venv / "lib" / "site-packages" / "pkg" / "demo.ipynb"
     shipped.write_text(dumps_notebook(notebook(("code", "1"))))
-    sync([], None, False, False)
+    sync([])
     assert (project / "a.py").exists() and not shipped.with_suffix(".py").exists()

@@ -5,8 +5,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from nbgen.commands.new import resolve_spec
 from nbgen.generate.notebook import build_notebook
+from nbgen.generate.spec import resolve_spec
 from tests.regenerate import GENERATED, example_specs
 
 

@@ -5,9 +5,8 @@ from typing import Any
 
 import pytest
 
-from nbgen.commands.new import resolve_spec
 from nbgen.errors import UsageError
-from nbgen.generate.spec import build_spec
+from nbgen.generate.spec import build_spec, resolve_spec
 
 
 @pytest.mark.parametrize(

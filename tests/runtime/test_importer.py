@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 import traceback
@@ -16,6 +17,10 @@ from tests.convert.test_module import EXAMPLE
 
 @pytest.fixture
 def nb_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    tmp_path = tmp_path / "nbs"
+    tmp_path.mkdir()
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(sys, "meta_path", list(sys.meta_path))
     importer.install()
@@ -48,24 +53,53 @@ def test_traceback_names_notebook_and_cell(nb_dir: Path) -> None:
     assert "raise ValueError('bad value')" in text
 
 
-def test_compiled_code_is_cached_and_invalidated(nb_dir: Path) -> None:
+def test_compiled_code_is_cached_apart_and_invalidated(nb_dir: Path) -> None:
     path = nb_dir / "cached.ipynb"
     path.write_text(dumps_notebook(notebook(("code", "VALUE = 1"))))
     import cached  # type: ignore[import-not-found]
 
     assert cached.VALUE == 1
-    caches = list((nb_dir / "__pycache__").glob("cached.ipynb.*.nbgen.pyc"))
-    assert len(caches) == 1
+    cache = Path(importer.importer_cache_dir())
+    assert cache == nb_dir.parent / "cache" / "nbgen" / "importer"
+    assert len(list(cache.glob("*.nbgen.pyc"))) == 1
+    assert sorted(p.name for p in nb_dir.iterdir()) == ["cached.ipynb"]  # nothing beside it
     del sys.modules["cached"]
     import cached as again
 
     assert again.VALUE == 1
     path.write_text(dumps_notebook(notebook(("code", "VALUE = 2"))))
-    del sys.modules["cached"]
-    import cached as changed
+    importlib.reload(again)
+    assert again.VALUE == 2  # reload picks up the edited notebook
+    assert len(list(cache.glob("*.nbgen.pyc"))) == 2
 
-    assert changed.VALUE == 2
-    assert len(list((nb_dir / "__pycache__").glob("cached.ipynb.*.nbgen.pyc"))) == 2
+
+def test_no_cache_file_when_bytecode_is_off(
+    nb_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    (nb_dir / "quiet_nb.ipynb").write_text(dumps_notebook(notebook(("code", "VALUE = 3"))))
+    import quiet_nb  # type: ignore[import-not-found]
+
+    assert quiet_nb.VALUE == 3
+    assert not (nb_dir.parent / "cache").exists()
+    assert sorted(p.name for p in nb_dir.iterdir()) == ["quiet_nb.ipynb"]
+
+
+def test_names_with_spaces_and_dashes_import_with_underscores(nb_dir: Path) -> None:
+    (nb_dir / "Errors and Debugging.ipynb").write_text(
+        dumps_notebook(notebook(("code", "def f():\n    return 'spaces'")))
+    )
+    (nb_dir / "data-prep.ipynb").write_text(dumps_notebook(notebook(("code", "N = 7"))))
+    (nb_dir / "Copy of 2 model.ipynb").write_text(dumps_notebook(notebook(("code", "N = 1"))))
+    import data_prep  # type: ignore[import-not-found]
+    import Errors_and_Debugging  # type: ignore[import-not-found]
+
+    assert Errors_and_Debugging.f() == "spaces" and data_prep.N == 7
+    assert importer.importable_notebooks(str(nb_dir)) == [
+        "Copy_of_2_model", "Errors_and_Debugging", "data_prep",
+    ]  # fmt: skip
+    assert importer.module_name("2 model.ipynb") is None
+    assert importer.module_name("class.ipynb") is None
 
 
 def test_a_py_module_wins(nb_dir: Path) -> None:
@@ -93,6 +127,7 @@ def test_runs_with_the_standard_library_only(tmp_path: Path) -> None:
     (tmp_path / "inlined.py").write_text(Inliner()("importer"))
     (tmp_path / "lonely.ipynb").write_text(dumps_notebook(EXAMPLE))
     code = "exec(open('inlined.py').read()); import sys; sys.path.insert(0, '.'); install()\n"
+    code += "sys.dont_write_bytecode = True\n"
     code += "import lonely; print(lonely.area(2))"
     result = subprocess.run([sys.executable, "-I", "-S", "-c", code], cwd=tmp_path,
                             capture_output=True, text=True, check=False)  # fmt: skip
