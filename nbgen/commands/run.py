@@ -81,6 +81,10 @@ def run_notebook(
         ) from None
     if timeout is not None and timeout < 1:
         raise UsageError(f"--timeout {timeout}: give a number of seconds, at least 1")
+    if notebook.is_dir():
+        raise UsageError(f"{notebook}: is a folder; give a notebook, e.g. nbgen run setup.ipynb")
+    if notebook.is_symlink() and not notebook.exists():
+        raise UsageError(f"{notebook}: a symbolic link that leads nowhere (or to itself)")
     if not notebook.is_file():
         raise UsageError(f"{notebook}: no such notebook")
     workdir = (cwd or notebook.parent).absolute()

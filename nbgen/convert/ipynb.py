@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,14 @@ def parse_notebook(data: bytes, path: Path) -> tuple[Notebook, list[str]]:
         ) from None
     if not isinstance(nb, dict) or "nbformat" not in nb:
         raise NotebookError(f"{path}: JSON, but not a notebook (no 'nbformat' key)")
+    if _SURROGATE_ESCAPE_RE.search(text):
+        where = _first_surrogate(nb, "")
+        if where is not None:
+            raise NotebookError(
+                f"{path}: {where} holds half of a UTF-16 surrogate pair (a broken character, "
+                "written as \\ud8xx-\\udfxx) that no UTF-8 file can hold; delete it in Jupyter "
+                "or a text editor"
+            )
     notes: list[str] = []
     major = nb.get("nbformat")
     if major == 3:
@@ -52,6 +61,33 @@ def parse_notebook(data: bytes, path: Path) -> tuple[Notebook, list[str]]:
         raise NotebookError(f"{path}: nbformat {major!r} is not supported (only 3 and 4)")
     _check_v4(nb, path)
     return nb, notes
+
+
+_SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _first_surrogate(value: Any, where: str) -> str | None:
+    """Where in the notebook the first lone surrogate is (``cell 3``, ``metadata``)."""
+    if isinstance(value, str):
+        return where if any("\ud800" <= c <= "\udfff" for c in value) else None
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, item in items:
+        if where == "" and key == "cells" and isinstance(item, list):
+            for index, cell in enumerate(item, start=1):
+                found = _first_surrogate(cell, f"cell {index}")
+                if found is not None:
+                    return found
+            continue
+        found = _first_surrogate(item, where or str(key))
+        if found is not None:
+            return found
+    return None
 
 
 def _upgrade_v3(nb: Notebook, path: Path) -> Notebook:

@@ -13,13 +13,14 @@ exactly.
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import tokenize
 from typing import Any, NamedTuple
 
 from nbgen.convert.percent import comment_text_line, uncomment_text_line
-from nbgen.runtime.importer import Note, Unit, analyse, python_text
+from nbgen.runtime.importer import Note, Unit, analyse, gc_paused, parse_cell, python_text
 from nbgen.runtime.magics import magic_reads, uncomment_magic_line
 
 GUARD = 'if __name__ == "__main__":  # nbgen: notebook only'
@@ -37,6 +38,11 @@ class Encoded(NamedTuple):
 
 def encode_module_cells(cells: list[dict[str, Any]]) -> Encoded:
     """Encode the code cells of a notebook for a module file."""
+    with gc_paused():
+        return _encode(cells)
+
+
+def _encode(cells: list[dict[str, Any]]) -> Encoded:
     code = [(i, c) for i, c in enumerate(cells) if c["cell_type"] == "code"]
     texts = [python_text(c["source"]) for _, c in code]
     plan = analyse(texts, [magic_reads(c["source"]) for _, c in code])
@@ -104,9 +110,10 @@ def decode_module_cell(lines: list[str], *, inert: bool) -> str:
     """Inverse of the encoding for one code cell."""
     if inert:
         return "\n".join(uncomment_text_line(line) for line in lines)
-    continuation = string_continuation_rows("\n".join(lines)) if any(
-        line.startswith(GUARD) for line in lines
-    ) else set()  # fmt: skip
+    continuation: set[int] = set()
+    if any(line.startswith(GUARD) for line in lines):
+        with gc_paused():
+            continuation = string_continuation_rows("\n".join(lines))
     out: list[str] = []
     in_block = False
     for row, line in enumerate(lines, start=1):
@@ -128,7 +135,28 @@ def decode_module_cell(lines: list[str], *, inert: bool) -> str:
 
 
 def string_continuation_rows(text: str) -> set[int]:
-    """1-based rows that lie inside a multi-line string token (not its first row)."""
+    """1-based rows that lie inside a multi-line string (not its first row): their
+    indentation is content, so a guard never indents them. From the syntax tree (the one
+    parse module mode already made); from the tokens if the text does not parse."""
+    try:
+        tree = parse_cell(text)
+    except (SyntaxError, ValueError):
+        return _token_continuation_rows(text)
+    rows: set[int] = set()
+    # only a statement that spans lines can hold a string that does
+    spanning = [n for n in tree.body if (n.end_lineno or n.lineno) > n.lineno]
+    for statement in spanning:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Constant | ast.JoinedStr) and isinstance(
+                getattr(node, "value", ""), str | bytes
+            ):
+                end = node.end_lineno or node.lineno
+                if end > node.lineno:
+                    rows.update(range(node.lineno + 1, end + 1))
+    return rows
+
+
+def _token_continuation_rows(text: str) -> set[int]:
     rows: set[int] = set()
     depth_start: list[int] = []
     try:

@@ -356,7 +356,7 @@ def _parse_yaml_header(section: list[str], path: object, first_line: int) -> dic
         data = yaml.safe_load("\n".join(section))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = first_line - 1 + (mark.line if mark is not None else 0)
+        line = first_line + (mark.line if mark is not None else 0)
         raise NotebookError(
             f"{path}, line {line}: the header's 'jupyter:' section is not valid YAML "
             f"({getattr(exc, 'problem', None) or exc}); fix it, or delete the header"

@@ -176,10 +176,11 @@ def _sync(
 ) -> Outcome:
     nb_exists, text_exists = pair.notebook.exists(), pair.text.exists()
     if not text_exists:
+        nb, _ = parse_notebook(read_bytes(pair.notebook), pair.notebook)
+        text = formats.to_text(nb, mode)
         if check:
             return Outcome(pair, "out of step", message=f"{pair.text} is missing")
-        nb, _ = parse_notebook(read_bytes(pair.notebook), pair.notebook)
-        return _write_text(pair, formats.to_text(nb, mode), LF, state)
+        return _write_text(pair, text, LF, state)
     text, text_style = formats.read_text_file(pair.text)
     if not nb_exists:
         if state.get(pair.notebook) is not None:
@@ -189,6 +190,7 @@ def _sync(
                 f"{pair.text}, or restore the notebook with: nbgen convert {pair.text} --to ipynb",
             )  # fmt: skip
         if check:
+            formats.from_text(text, pair.text)  # a broken file says so, even in a check
             return Outcome(pair, "out of step", message=f"{pair.notebook} is missing")
         return _write_notebook(pair, None, (text, text_style), mode, state)
     notebook = _read(pair.notebook)

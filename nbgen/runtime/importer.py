@@ -12,6 +12,9 @@ from __future__ import annotations
 import ast
 import bisect
 import builtins
+import contextlib
+import functools
+import gc
 import hashlib
 import importlib.abc
 import importlib.machinery
@@ -43,10 +46,29 @@ def python_text(source: str) -> str | None:
         return None
     text = "\n".join(comment_magic_line(line) for line in source.split("\n"))
     try:
-        ast.parse(text)
+        parse_cell(text)
     except (SyntaxError, ValueError):
         return None
     return text
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: a long cell's syntax tree is hundreds of thousands
+    of objects, and collections while it is built and walked make the work quadratic."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@functools.lru_cache(maxsize=32)
+def parse_cell(text: str) -> ast.Module:
+    """The cell's syntax tree, parsed once for every step that needs it (never mutated)."""
+    return ast.parse(text)
 
 
 # ---- which statements run on import -------------------------------------------------------
@@ -152,6 +174,9 @@ class _Keeper:
                 self.binders.setdefault(name, []).append(i)
             for name in f.mutates:
                 self.mutators.setdefault(name, []).append(i)
+        self.bindable = {
+            name: [i for i in found if facts[i].bindable] for name, found in self.binders.items()
+        }
         read_anywhere = {n for f in facts for n in f.reads}
         read_anywhere.update(n for names in magic_reads for n in names)
         self.kept: set[int] = set()
@@ -184,23 +209,27 @@ class _Keeper:
         """Keep the binding of ``name`` that ``reader`` sees (the last one before it; for a
         function reading a name bound only later, the first one after), and every in-place
         change made to that value before the name is bound again."""
-        binders = [
-            i for i in self.binders.get(name, ()) if self.facts[i].bindable or i in self.kept
-        ]
+        binders = self.bindable.get(name)
+        if not binders:
+            return
         at = bisect.bisect_left(binders, reader)
         if at:
             binding = binders[at - 1]
+        elif binders[0] != reader:
+            binding = binders[0]
+        elif len(binders) > 1:
+            binding = binders[1]
         else:
-            after = [i for i in binders if i != reader]
-            if not after:
-                return
-            binding = after[0]
+            return
         self.keep(binding)
-        later = [i for i in self.binders[name] if i > binding]
-        stop = later[0] if later else len(self.facts)
-        for i in self.mutators.get(name, ()):
-            if binding < i < stop:
-                self.keep(i)
+        every = self.binders[name]
+        later = bisect.bisect_right(every, binding)
+        stop = every[later] if later < len(every) else len(self.facts)
+        mutators = self.mutators.get(name, ())
+        for i in mutators[bisect.bisect_right(mutators, binding) :]:
+            if i >= stop:
+                break
+            self.keep(i)
 
     def _keep_setup(self) -> None:
         last_need: dict[str, int] = {}
@@ -223,7 +252,7 @@ def _units(cell: int, text: str | None) -> list[Unit]:
     if text is None:
         return []
     out: list[Unit] = []
-    for node in ast.parse(text).body:
+    for node in parse_cell(text).body:
         first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
         last = node.end_lineno or node.lineno
         if out and first <= out[-1].last:
@@ -485,14 +514,15 @@ def notebook_code_cells(nb: dict[str, Any]) -> list[tuple[int, str]]:
 def compile_notebook(path: str, data: bytes) -> list[CodeType]:
     """Compile what runs on import, one code object per cell, named ``path [cell N]``."""
     cells = _register_sources(path, data)
-    texts = [python_text(source) for _, source in cells]
-    reads = [magic_reads(source) for _, source in cells]
     code: list[CodeType] = []
-    for (number, _source), plan in zip(cells, plan_cells(texts, reads), strict=True):
-        body = [node for unit, kept in plan if kept for node in unit.nodes]
-        if body:
-            module = ast.Module(body=body, type_ignores=[])
-            code.append(compile(module, _cell_filename(path, number), "exec"))
+    with gc_paused():
+        texts = [python_text(source) for _, source in cells]
+        reads = [magic_reads(source) for _, source in cells]
+        for (number, _source), plan in zip(cells, plan_cells(texts, reads), strict=True):
+            body = [node for unit, kept in plan if kept for node in unit.nodes]
+            if body:
+                module = ast.Module(body=body, type_ignores=[])
+                code.append(compile(module, _cell_filename(path, number), "exec"))
     return code
 
 

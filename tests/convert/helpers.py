@@ -6,15 +6,16 @@ from nbgen.convert.percent import VOLATILE_CELL_METADATA
 
 
 def cell_view(nb: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    """What a round trip must keep: type, source, the metadata worth keeping."""
-    return [
-        (
-            c["cell_type"],
-            c["source"] if isinstance(c["source"], str) else "".join(c["source"]),
-            {k: v for k, v in c.get("metadata", {}).items() if k not in VOLATILE_CELL_METADATA},
-        )
-        for c in nb["cells"]
-    ]
+    """What a round trip must keep: type, source, the metadata worth keeping (and, under the
+    key ``<attachments>``, a cell's attachments)."""
+    view = []
+    for c in nb["cells"]:
+        meta = {k: v for k, v in c.get("metadata", {}).items() if k not in VOLATILE_CELL_METADATA}
+        if "attachments" in c:
+            meta["<attachments>"] = c["attachments"]
+        source = c["source"] if isinstance(c["source"], str) else "".join(c["source"])
+        view.append((c["cell_type"], source, meta))
+    return view
 
 
 def notebook(*cells: tuple[str, str], language: str = "python") -> dict[str, Any]:

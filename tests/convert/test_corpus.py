@@ -88,3 +88,40 @@ def test_writer_matches_nbformat_on_real_notebooks(path: Path) -> None:
     if nb is None or nb.get("nbformat_minor", 0) > 5:
         pytest.skip("not a readable nbformat 4 notebook")
     assert dumps_notebook(nb) == nbformat.writes(nbformat.from_dict(nb)) + "\n"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name[:70])
+def test_one_sync_settles_on_real_notebooks(
+    path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The notebook as its author's tool saved it, its .py edited: after one sync, a second
+    sync and a check write nothing."""
+    import contextlib
+    import io
+    import json
+
+    from nbgen.commands.sync import sync
+
+    nb = _readable(path)
+    if nb is None or language_of(nb) != "python":
+        pytest.skip("not a readable Python notebook")
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "nb.ipynb"
+    target.write_bytes(path.read_bytes())
+    quiet = contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO())
+    with quiet[0], quiet[1]:
+        assert sync([]) in (0, 1)
+        py = tmp_path / "nb.py"
+        if not py.exists():
+            return  # refused with a reason (e.g. invalid metadata): covered elsewhere
+        py.write_text(py.read_text(encoding="utf-8") + "\n# %%\nadded = 1\n", encoding="utf-8")
+        # the author's tool saves the notebook in its own key order meanwhile
+        raw = json.loads(target.read_text(encoding="utf-8"))
+        target.write_text(json.dumps(raw, indent=2, ensure_ascii=False), encoding="utf-8")
+        first = sync([])
+        before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+        assert sync([]) == first
+        assert sync([], check=True) == first
+        after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    assert after == before

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import jupytext
 import nbformat
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from nbgen.convert import formats
 from nbgen.convert.ipynb import dumps_notebook
+from nbgen.convert.module import ESCAPE, GUARD
 from nbgen.errors import NotebookError
 from tests.convert.helpers import cell_view, notebook
 
@@ -17,19 +19,44 @@ PY = Path("x.py")
 
 LINE_PIECES = st.sampled_from(
     ["", " ", "\t", "\r", "#", "# ", "%", "%%", "!", "x", "=", "# %%", "%%time", "!pip install x",
-     "%matplotlib inline", "x = !ls", "[markdown]", "'''", '"', "\\", "é", "中文", "\u2028", "if"]
+     "%matplotlib inline", "x = !ls", "[markdown]", "'''", '"', "\\", "é", "中文", "\u2028", "if",
+     GUARD, ESCAPE, "    ", "# ---", "---", "jupyter:", "\ufeff", "\x85", "\x0c"]
 )  # fmt: skip
 LINES = st.lists(LINE_PIECES, max_size=5).map("".join)
 SOURCES = st.lists(LINES, max_size=6).map("\n".join) | st.text(max_size=40)
 CELLS = st.lists(st.tuples(st.sampled_from(["code", "markdown", "raw"]), SOURCES), max_size=6)
+# nbgen's own marker keys, and keys that are not plain names, as a user's cell metadata
+KEYS = st.sampled_from(
+    ["nbgen", "nbgen_metadata", "nbgen_attachments", "tags", "title", "a b", "x"]
+)
+VALUES = st.sampled_from(["inert", {"format": "module"}, {"a": 1}, ["t"], 1, None, "# %%"])
+METADATA = st.dictionaries(KEYS, VALUES, max_size=3)
+ATTACHMENTS = st.none() | st.just({"img.png": {"image/png": "iVBORw0KGgo="}})
 
 
 @settings(max_examples=300, deadline=None)
-@given(CELLS, st.sampled_from(["percent", "module"]))
-def test_any_cells_round_trip_exactly(cells: list[tuple[str, str]], mode: str) -> None:
+@given(
+    CELLS,
+    st.sampled_from(["percent", "module"]),
+    st.lists(st.tuples(METADATA, ATTACHMENTS), min_size=6, max_size=6),
+    METADATA,
+)
+def test_any_cells_round_trip_exactly(
+    cells: list[tuple[str, str]],
+    mode: str,
+    extras: list[tuple[dict[str, Any], dict[str, Any] | None]],
+    nb_metadata: dict[str, Any],
+) -> None:
     nb = notebook(*cells)
+    nb["metadata"].update(nb_metadata)
+    for cell, (metadata, attachments) in zip(nb["cells"], extras, strict=False):
+        cell["metadata"] = metadata
+        if attachments is not None and cell["cell_type"] != "code":
+            cell["attachments"] = attachments
     text = formats.to_text(nb, mode)  # type: ignore[arg-type]
-    assert cell_view(formats.from_text(text, PY)) == cell_view(nb)
+    back = formats.from_text(text, PY)
+    assert cell_view(back) == cell_view(nb)
+    assert back["metadata"] == nb["metadata"]
 
 
 def test_trailing_blank_lines_and_spaces_are_kept() -> None:

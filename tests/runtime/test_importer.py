@@ -73,9 +73,7 @@ def test_compiled_code_is_cached_apart_and_invalidated(nb_dir: Path) -> None:
     assert len(list(cache.glob("*.nbgen.pyc"))) == 2
 
 
-def test_no_cache_file_when_bytecode_is_off(
-    nb_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_no_cache_file_when_bytecode_is_off(nb_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
     (nb_dir / "quiet_nb.ipynb").write_text(dumps_notebook(notebook(("code", "VALUE = 3"))))
     import quiet_nb  # type: ignore[import-not-found]
