@@ -34,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
 
 def download(dataset: str, competition: str, file: str, to: Path, force: bool) -> int:
     """Download into ``to/<name>``; credentials are looked up from the current folder."""
-    from nbgen.runtime.kaggle import KaggleError, kaggle_download
+    from nbgen.runtime.kaggle import kaggle_download
+    from nbgen.runtime.kaggle_text import KaggleError
 
     try:
         kaggle_download(dataset=dataset, competition=competition, file=file, dest=to, force=force)

@@ -1,4 +1,4 @@
-"""`nbgen new`: write a tailored Colab setup notebook."""
+"""`nbgen new`: write a tailored Colab setup notebook, or put its cells into your own."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from nbgen.errors import UsageError
 from nbgen.generate.spec import resolve_spec
 
 
@@ -13,28 +14,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags mirror the spec-file keys; a flag given overrides the file."""
     add = parser.add_argument
     add("--spec", type=Path, metavar="FILE", help="TOML file with the same keys as these flags")
-    add("-o", "--output", help="notebook to write (default: colab_setup.ipynb)")
-    add("--force", action="store_true", help="replace the output notebook if it exists")
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--project", help="work folder /content/drive/MyDrive/NAME")
-    where.add_argument("--workdir", metavar="PATH", help="work folder, an absolute Colab path")
+    where.add_argument("-o", "--output", help="notebook to write (default: colab_setup.ipynb)")
+    where.add_argument(
+        "--into",
+        type=Path,
+        metavar="NOTEBOOK",
+        help="put the setup cells at the top of your own notebook (run again to refresh them)",
+    )
+    add("--force", action="store_true", help="replace the output notebook if it exists")
+    add("--check", action="store_true", help="with --into: change nothing; exit 1 if out of date")
+    folder = parser.add_mutually_exclusive_group()
+    folder.add_argument("--project", help="work folder /content/drive/MyDrive/NAME")
+    folder.add_argument("--workdir", metavar="PATH", help="work folder, an absolute Colab path")
     add("--no-drive", dest="drive", action="store_const", const=False, help="do not mount Drive")
     add("--pip", action="append", metavar="PKG", help="package to pip install (repeatable)")
     add("--lang", help="notebook language: en or zh")
     add("--gpu", help="runtime preselected in Colab: T4, L4, A100 or none")
+    add("--cuda-visible-devices", metavar="IDS", help="GPUs to use, e.g. 0 or 0,1")
     add(
-        "--kaggle-dataset",
+        "--kaggle-data",
         action="append",
-        metavar="OWNER/SLUG",
-        help="Kaggle data set (repeatable)",
+        metavar="REF",
+        help="Kaggle data as kaggle.com gives it: owner/slug, a competition, an address, "
+        "a 'kaggle ... download' command (repeatable)",
     )
-    add(
-        "--kaggle-competition",
-        action="append",
-        metavar="NAME",
-        help="Kaggle competition (repeatable)",
-    )
-    add("--kaggle-dest", metavar="DIR", help="where Kaggle data goes, inside the work folder")
+    add("--kaggle-dataset", action="append", metavar="OWNER/SLUG", help="Kaggle data set")
+    add("--kaggle-competition", action="append", metavar="NAME", help="Kaggle competition")
+    add("--kaggle-dest", metavar="DIR", help="where Kaggle data goes (default: local disk)")
     add(
         "--no-import-notebooks",
         dest="import_notebooks",
@@ -42,30 +49,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         const=False,
         help="leave out the section that makes sibling notebooks importable",
     )
-    add(
-        "--no-bench",
-        dest="bench",
-        action="store_const",
-        const=False,
-        help="leave out the benchmark",
-    )
+    add("--no-bench", dest="bench", action="store_const", const=False, help="no benchmark")
     add("--bench-data", help="synthetic or cifar10")
     add("--bench-mode", help="naive, optimized or both")
     add("--bench-steps", type=int, metavar="N", help="timed training steps")
     add("--bench-batch-size", type=int, metavar="N", help="benchmark batch size")
     add("--bench-stem", help="cifar or imagenet")
+    add("--bench-epochs", type=int, metavar="N", help="then train N epochs, report accuracy")
 
 
 _FLAG_KEYS = (
-    "output", "project", "workdir", "drive", "pip", "lang", "gpu", "kaggle_dataset",
-    "kaggle_competition", "kaggle_dest", "import_notebooks", "bench", "bench_data",
-    "bench_mode", "bench_steps", "bench_batch_size", "bench_stem",
+    "output", "project", "workdir", "drive", "pip", "lang", "gpu", "cuda_visible_devices",
+    "kaggle_data", "kaggle_dataset", "kaggle_competition", "kaggle_dest", "import_notebooks", "bench",
+    "bench_data", "bench_mode", "bench_steps", "bench_batch_size", "bench_stem", "bench_epochs",
 )  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
     """Unpack the namespace into explicit arguments."""
     flags = {key: getattr(args, key) for key in _FLAG_KEYS if getattr(args, key) is not None}
+    if args.into is not None:
+        return into(args.into, spec_file=args.spec, flags=flags, check=args.check)
+    if args.check:
+        raise UsageError("--check goes with --into NOTEBOOK: it checks that notebook's setup cells")
     return new(spec_file=args.spec, flags=flags, force=args.force)
 
 
@@ -76,5 +82,29 @@ def new(spec_file: Path | None, flags: dict[str, Any], *, force: bool = False) -
     spec = resolve_spec(spec_file, flags)
     path = write_notebook(spec, Path(spec.output), force=force)
     print(f"wrote {path} ({spec.lang}, work folder {spec.work_folder})")
-    print("next: upload it to Google Drive and open it with Colab, then Runtime > Run all")
+    print("next: upload it to Google Drive and open it with Colab, then Runtime > Run all;")
+    print("or put the same cells into the notebook you train in: nbgen new --into train.ipynb")
+    return 0
+
+
+def into(notebook: Path, spec_file: Path | None, flags: dict[str, Any], *, check: bool) -> int:
+    """Insert or refresh the setup cells at the top of ``notebook``; 1 if ``check`` finds them
+    out of date."""
+    from nbgen.generate.into import refresh_setup
+
+    result = refresh_setup(notebook, spec_file=spec_file, flags=flags, check=check)
+    if check:
+        if result.changed:
+            print(f"{notebook}: the setup cells are out of date; run: nbgen new --into {notebook}")
+            return 1
+        print(f"{notebook}: the setup cells are up to date")
+        return 0
+    verb = "refreshed" if result.had_setup else "added"
+    if not result.changed:
+        print(f"{notebook}: the setup cells are up to date; nothing written")
+    else:
+        print(f"{verb} {result.setup_cells} setup cells at the top of {notebook} "
+              f"({result.user_cells} cells of yours untouched)")  # fmt: skip
+    for line in result.notes:
+        print(line)
     return 0

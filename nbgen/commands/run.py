@@ -1,12 +1,17 @@
-"""`nbgen run`: dry-run a notebook locally, with stand-ins for Colab, before spending GPU time."""
+"""`nbgen run`: dry-run a notebook locally, with stand-ins for Colab or Kaggle, before spending
+GPU time."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from nbgen.errors import NbgenError, UsageError
+from nbgen.execute.kernel import PLATFORMS
+
+if TYPE_CHECKING:
+    from nbgen.execute.runner import RunOptions
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,21 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="OUT",
         help="executed notebook (default: NAME.run.ipynb)",
     )
-    add(
-        "-p",
-        "--parameter",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="set a parameter after the cell tagged 'parameters' (repeatable)",
-    )
-    add(
-        "--timeout",
-        type=int,
-        default=None,
-        metavar="S",
-        help="seconds a cell may run (default: no limit)",
-    )
+    add("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
+        help="set a parameter after the cell tagged 'parameters' (repeatable)")  # fmt: skip
+    add("--timeout", type=int, default=None, metavar="S", help="seconds a cell may run")
     add(
         "--cwd",
         type=Path,
@@ -41,86 +34,44 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="working folder (default: the notebook's)",
     )
-    add(
-        "--drive",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="the folder that plays Google Drive's MyDrive (default: DIR/.nbgen-run/MyDrive)",
-    )
-    add(
-        "--no-colab",
-        action="store_true",
-        help="no google.colab stand-ins: run as a plain local kernel",
-    )
+    add("--platform", choices=PLATFORMS, default="colab",
+        help="whose stand-ins the kernel gets (default: colab)")  # fmt: skip
+    add("--drive", type=Path, default=None, metavar="DIR",
+        help="colab: the folder that plays Drive's MyDrive (default: .nbgen-run/MyDrive)")  # fmt: skip
+    add("--kaggle-input", type=Path, default=None, metavar="DIR",
+        help="kaggle: the folder that plays /kaggle/input (attached data sets)")  # fmt: skip
+    add("--no-colab", dest="platform", action="store_const", const="local",
+        help="the same as --platform local: a plain local kernel")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
-    return run_notebook(
-        notebook=args.notebook, output=args.output, parameters=args.parameter, timeout=args.timeout,
-        cwd=args.cwd, drive=args.drive, colab=not args.no_colab,
+    from nbgen.execute.runner import RunOptions
+
+    options = RunOptions(
+        platform=args.platform, output=args.output, parameters=args.parameter,
+        timeout=args.timeout, cwd=args.cwd, drive=args.drive, kaggle_input=args.kaggle_input,
     )  # fmt: skip
+    return run_notebook(args.notebook, options)
 
 
-def run_notebook(
-    notebook: Path, output: Path | None, parameters: list[str], timeout: int | None,
-    cwd: Path | None, drive: Path | None, colab: bool,
-) -> int:  # fmt: skip
-    """Execute; write the (possibly partial) result; 1 if a cell failed."""
-    from nbgen.convert.ipynb import dumps_notebook, read_notebook
-    from nbgen.execute.kernel import default_output, execute, kernel_env
-    from nbgen.execute.params import inject_parameters, parse_parameters
-    from nbgen.fsutil import atomic_write_text
+def run_notebook(notebook: Path, options: RunOptions) -> int:
+    """Execute; print progress and the outcome; 1 if a cell failed."""
+    from nbgen.execute.runner import run_notebook as execute
 
-    try:
-        import ipykernel  # noqa: F401
-        import nbclient  # noqa: F401
-    except ImportError as exc:
-        raise NbgenError(
-            f"nbgen run needs a Jupyter kernel ({exc}); pip install 'nbgen[run]'"
-        ) from None
-    if timeout is not None and timeout < 1:
-        raise UsageError(f"--timeout {timeout}: give a number of seconds, at least 1")
-    if notebook.is_dir():
-        raise UsageError(f"{notebook}: is a folder; give a notebook, e.g. nbgen run setup.ipynb")
-    if notebook.is_symlink() and not notebook.exists():
-        raise UsageError(f"{notebook}: a symbolic link that leads nowhere (or to itself)")
-    if not notebook.is_file():
-        raise UsageError(f"{notebook}: no such notebook")
-    workdir = (cwd or notebook.parent).absolute()
-    if not workdir.is_dir():
-        raise UsageError(f"--cwd {workdir}: no such folder")
-    nb, notes = read_notebook(notebook)
-    for note in notes:
+    result = execute(notebook, options, lambda line: print(line, file=sys.stderr))
+    for note in result.notes:
         print(note, file=sys.stderr)
-    where = inject_parameters(nb, parse_parameters(parameters))
-    if where:
-        print(f"parameters injected {where}", file=sys.stderr)
-    scratch = workdir / ".nbgen-run"
-    env = kernel_env(scratch / "content", (drive or scratch / "MyDrive").absolute(), standins=colab)
-    out = output or default_output(notebook)
-    try:
-        failure = execute(nb, workdir, env, timeout, lambda line: print(line, file=sys.stderr))
-    except KeyboardInterrupt:
-        atomic_write_text(out, dumps_notebook(nb))
-        raise
-    except Exception as exc:  # a kernel that cannot start: no such kernel, ipykernel missing
-        if type(exc).__name__ == "NoSuchKernel":
-            raise NbgenError(
-                f"{notebook}: no Jupyter kernel named {exc}; install it or fix the notebook's kernelspec"
-            ) from None
-        raise
-    atomic_write_text(out, dumps_notebook(nb))
-    if failure is None:
-        print(f"ran {notebook}: every cell succeeded; wrote {out}")
+    if result.failure is None:
+        print(f"ran {notebook}: every cell succeeded; wrote {result.output}")
         return 0
+    failure = result.failure
     lines = failure.source.splitlines()
     excerpt = "\n".join(f"    {line}" for line in lines[:6]) + (
         "\n    ..." if len(lines) > 6 else ""
     )
     print(
         f"nbgen run: cell {failure.number} of {notebook} failed:\n{excerpt}\n"
-        f"{failure.ename}: {failure.evalue}\nthe notebook up to that cell is in {out}",
+        f"{failure.ename}: {failure.evalue}\nthe notebook up to that cell is in {result.output}",
         file=sys.stderr,
     )
     return 1

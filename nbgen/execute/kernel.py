@@ -7,9 +7,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 STANDINS = Path(__file__).resolve().parent.parent / "standins"
+Platform = Literal["colab", "kaggle", "local"]
+PLATFORMS: tuple[Platform, ...] = ("colab", "kaggle", "local")
 
 
 @dataclass
@@ -22,15 +24,34 @@ class CellFailure:
     evalue: str
 
 
-def kernel_env(content_root: Path, drive: Path, standins: bool = True) -> dict[str, str]:
-    """The kernel's environment: the google.colab stand-ins first on its path (never installed)."""
+@dataclass
+class Places:
+    """Where a platform's fixed folders live in a local run (never the real /content or
+    /kaggle)."""
+
+    content: Path  # Colab's /content
+    drive: Path  # what Drive's MyDrive shows
+    kaggle: Path  # Kaggle's /kaggle (input/ and working/ under it)
+
+
+def kernel_env(platform: Platform, places: Places) -> dict[str, str]:
+    """The kernel's environment for ``platform``: the stand-ins first on its path (never
+    installed), the variables the platform sets, and its folders mapped to local ones."""
     env = dict(os.environ)
-    if standins:
+    for name in ("KAGGLE_KERNEL_RUN_TYPE", "COLAB_RELEASE_TAG"):  # this machine is not one
+        env.pop(name, None)
+    if platform != "local":
         env["PYTHONPATH"] = os.pathsep.join(
             filter(None, [str(STANDINS), env.get("PYTHONPATH", "")])
         )
-        env["NBGEN_CONTENT_ROOT"] = str(content_root)
-        env["NBGEN_STANDIN_DRIVE"] = str(drive)
+        env["NBGEN_CONTENT_ROOT"] = str(places.content)
+        env["NBGEN_STANDIN_DRIVE"] = str(places.drive)
+        env["NBGEN_KAGGLE_ROOT"] = str(places.kaggle)
+    if platform == "colab":
+        env["COLAB_RELEASE_TAG"] = "nbgen-standin"
+    elif platform == "kaggle":
+        env["KAGGLE_KERNEL_RUN_TYPE"] = "Interactive"
+        env["KAGGLE_DATA_PROXY_URL"] = "http://127.0.0.1:9"  # set there; nothing listens here
     env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     return env
 
@@ -75,8 +96,9 @@ def execute(
         )
     except DeadKernelError as exc:
         failure = _failure(node, started, "DeadKernelError", str(exc))
-    nb.clear()
-    nb.update(_plain(node))
+    finally:
+        nb.clear()
+        nb.update(_plain(node))
     return failure
 
 

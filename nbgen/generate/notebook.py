@@ -2,32 +2,36 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
+from nbgen.convert.formats import DEFAULT_KERNELSPEC, cell_id
 from nbgen.errors import NbgenError
 from nbgen.fsutil import atomic_write_text
 from nbgen.generate.render import render_percent
 from nbgen.generate.spec import NotebookSpec
 
 # Cell metadata the templates set on purpose; anything else jupytext adds is dropped.
-_CELL_KEYS = ("tags", "cellView")
+_CELL_KEYS = ("tags", "cellView", "nbgen")
 
 
-def build_notebook(spec: NotebookSpec) -> Any:
-    """Render ``spec`` into an nbformat notebook node with Colab metadata and stable cell ids."""
+def build_notebook(spec: NotebookSpec, *, standalone: bool = True) -> Any:
+    """Render ``spec`` into an nbformat notebook node with Colab metadata and stable cell ids.
+
+    Every cell nbgen owns says so in its metadata (``nbgen: {"setup": SECTION}``); a
+    standalone notebook ends with a "your code starts here" cell that the user owns.
+    """
     import jupytext
     import nbformat
 
-    nb = jupytext.reads(render_percent(spec), fmt="py:percent")
+    nb = jupytext.reads(render_percent(spec, standalone=standalone), fmt="py:percent")
     nb.nbformat, nb.nbformat_minor = 4, 5
     nb.metadata = nbformat.from_dict(notebook_metadata(spec))
     for index, cell in enumerate(nb.cells):
         cell.metadata = nbformat.from_dict(
             {k: cell.metadata[k] for k in _CELL_KEYS if k in cell.metadata}
         )
-        cell.id = _cell_id(index, cell.source)
+        cell.id = cell_id(index, cell.source)  # stable: regenerating gives the same bytes
     nbformat.validate(nb)
     return nb
 
@@ -40,14 +44,9 @@ def notebook_metadata(spec: NotebookSpec) -> dict[str, Any]:
         meta["accelerator"] = "GPU"
         colab["gpuType"] = spec.gpu
     meta["colab"] = colab
-    meta["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    meta["kernelspec"] = dict(DEFAULT_KERNELSPEC)
     meta["language_info"] = {"name": "python"}
     return meta
-
-
-def _cell_id(index: int, source: str) -> str:
-    # Stable ids keep regenerated notebooks byte-identical (and the golden test meaningful).
-    return hashlib.sha1(f"{index}\0{source}".encode()).hexdigest()[:16]
 
 
 def write_notebook(spec: NotebookSpec, output: Path, *, force: bool = False) -> Path:

@@ -9,14 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from nbgen.errors import NbgenError
-from nbgen.generate.sections import RUNTIME_DEPENDENCIES, enabled_sections
+from nbgen.generate.sections import SECTIONS, enabled_sections
 from nbgen.generate.spec import NotebookSpec
 
 RUNTIME_DIR = Path(__file__).resolve().parent.parent / "runtime"
 _RUNTIME_IMPORT_RE = re.compile(
     r"^from nbgen\.runtime\.(\w+) import (?:\([^)]*\)|[^\n]+)\n", re.MULTILINE
 )
-_FUTURE_RE = re.compile(r"^from __future__ import annotations\n", re.MULTILINE)
 
 
 def templates_dir() -> Path:
@@ -61,33 +60,48 @@ def check_lines(text: str) -> None:
 
 @cache
 def runtime_source(name: str) -> str:
-    """The source of ``nbgen/runtime/<name>.py`` as it goes into a cell."""
+    """The source of ``nbgen/runtime/<name>.py`` as the runtime cell holds it: without its
+    ``from nbgen.runtime.X import`` lines (X is loaded earlier into the same namespace)."""
     text = (RUNTIME_DIR / f"{name}.py").read_text(encoding="utf-8")
-    text = _FUTURE_RE.sub("", text, count=1)
-    return _RUNTIME_IMPORT_RE.sub("", text).strip("\n")
+    text = _RUNTIME_IMPORT_RE.sub("", text).strip("\n") + "\n"
+    if "'''" in text or text.rstrip("\n").endswith("\\"):
+        raise AssertionError(f"nbgen bug: runtime/{name}.py cannot sit in a r'''...''' string")
+    return text
 
 
-class Inliner:
-    """Emits each runtime module once per notebook, after the modules it needs."""
+@cache
+def runtime_dependencies(name: str) -> tuple[str, ...]:
+    """The runtime modules ``name`` imports (``from nbgen.runtime.X import ...``)."""
+    text = (RUNTIME_DIR / f"{name}.py").read_text(encoding="utf-8")
+    return tuple(dict.fromkeys(m.group(1) for m in _RUNTIME_IMPORT_RE.finditer(text)))
 
-    def __init__(self) -> None:
-        self.done: set[str] = set()
 
-    def __call__(self, *names: str) -> str:
-        parts: list[str] = []
-        for name in names:
-            parts.extend(self._emit(name))
-        return "\n\n".join(parts)
+def runtime_modules(names: list[str]) -> list[str]:
+    """``names`` and everything they import, each after what it needs."""
+    order: list[str] = []
 
-    def _emit(self, name: str) -> list[str]:
-        if name in self.done:
-            return []
-        self.done.add(name)
-        out: list[str] = []
-        for dep in RUNTIME_DEPENDENCIES[name]:
-            out.extend(self._emit(dep))
-        out.append(f"# ---- nbgen runtime: {name}.py ----\n{runtime_source(name)}")
-        return out
+    def visit(name: str) -> None:
+        if name not in order:
+            for dep in runtime_dependencies(name):
+                visit(dep)
+            order.append(name)
+
+    for name in names:
+        visit(name)
+    return order
+
+
+def runtime_cell(names: list[str]) -> str:
+    """The body of the "nbgen runtime" cell: the loader, then each module's source, so the
+    notebook gains the one name ``nbgen``."""
+    modules = ",\n".join(
+        f"    ({name!r}, r'''{runtime_source(name)}''')" for name in runtime_modules(names)
+    )
+    return (
+        'nbgen = {"__name__": "nbgen_loader"}\n'
+        f"exec(r'''{runtime_source('loader')}''', nbgen)\n"
+        f'nbgen = nbgen["load_runtime"]([\n{modules},\n])'
+    )
 
 
 def load_locale(lang: str) -> dict[str, str]:
@@ -98,8 +112,9 @@ def load_locale(lang: str) -> dict[str, str]:
         return tomllib.load(f)
 
 
-def render_percent(spec: NotebookSpec) -> str:
-    """Render the setup notebook for ``spec`` as jupytext percent text."""
+def render_percent(spec: NotebookSpec, *, standalone: bool = True) -> str:
+    """Render the setup notebook for ``spec`` as jupytext percent text; ``standalone`` ends
+    it with a "your code starts here" cell (not for ``--into``)."""
     import jinja2
 
     env = jinja2.Environment(
@@ -111,11 +126,13 @@ def render_percent(spec: NotebookSpec) -> str:
     env.filters["py"] = py_literal
     env.filters["md_code"] = md_code
     template = env.get_template("colab_setup.py.j2")
+    sections = enabled_sections(spec)
     text = template.render(
         spec=spec,
         t=load_locale(spec.lang),
-        sections=enabled_sections(spec),
-        inline=Inliner(),
+        sections=sections,
+        runtime=runtime_cell([m for name in sections for m in SECTIONS[name].runtime]),
+        standalone=standalone,
     )
     check_lines(text)
     return text

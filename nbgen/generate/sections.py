@@ -1,4 +1,4 @@
-"""The section registry: each section is one template, its runtime modules and a switch."""
+"""The section registry: each section is one template, the runtime modules it calls, a switch."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ class Section(NamedTuple):
     """A part of the setup notebook: ``templates/sections/<name>.py.j2``."""
 
     name: str
-    runtime: tuple[str, ...]
+    runtime: tuple[str, ...]  # the runtime modules its cell calls (their imports come along)
     enabled: Callable[[NotebookSpec], bool]
 
 
@@ -24,27 +24,12 @@ SECTIONS: dict[str, Section] = {
     s.name: s
     for s in (
         Section("env", ("env",), _always),
-        Section("drive", ("env", "drive"), _always),
-        Section("pip", ("pip",), lambda spec: bool(spec.pip)),
-        Section(
-            "kaggle",
-            ("env", "kaggle"),
-            lambda spec: bool(spec.kaggle_dataset or spec.kaggle_competition),
-        ),
-        Section("importer", ("magics", "importer"), lambda spec: spec.import_notebooks),
-        Section("bench", ("bench",), lambda spec: spec.bench),
+        Section("drive", ("drive",), _always),
+        Section("pip", ("pip",), _always),
+        Section("kaggle", ("kaggle",), _always),
+        Section("importer", ("importer",), lambda spec: spec.import_notebooks),
+        Section("bench", ("bench_cell",), lambda spec: spec.bench),
     )
-}
-
-# Which runtime module each runtime module needs inlined before it.
-RUNTIME_DEPENDENCIES: dict[str, tuple[str, ...]] = {
-    "env": (),
-    "drive": ("env",),
-    "pip": (),
-    "kaggle": ("env",),
-    "magics": (),
-    "importer": ("magics",),
-    "bench": (),
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -18,8 +18,6 @@ BenchMode = Literal["naive", "optimized", "both"]
 Stem = Literal["imagenet", "cifar"]
 
 _PROJECT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}")
-_SLUG_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*")
-_COMPETITION_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,9 +31,11 @@ class NotebookSpec:
     pip: tuple[str, ...] = ()
     lang: Lang = "en"
     gpu: Gpu = "T4"
+    cuda_visible_devices: str = ""
+    kaggle_data: tuple[str, ...] = ()  # anything pasted from kaggle.com
     kaggle_dataset: tuple[str, ...] = ()
     kaggle_competition: tuple[str, ...] = ()
-    kaggle_dest: str = "data"
+    kaggle_dest: str = ""  # empty: the runtime's local disk (/content/data on Colab)
     import_notebooks: bool = True
     bench: bool = True
     bench_data: BenchData = "synthetic"
@@ -43,6 +43,13 @@ class NotebookSpec:
     bench_steps: int = 20
     bench_batch_size: int = 128
     bench_stem: Stem = "cifar"
+    bench_epochs: int = 0
+
+    @property
+    def kaggle_field(self) -> str:
+        """The KAGGLE_DATA form field: every data set and competition, comma-separated."""
+        refs = (*self.kaggle_data, *self.kaggle_dataset, *self.kaggle_competition)
+        return ", ".join(dict.fromkeys(refs))
 
     @property
     def work_folder(self) -> str:
@@ -128,8 +135,9 @@ def _check(key: str, value: Any, source: str) -> Any:
             raise UsageError(f"{flag}: expected true or false, got {value!r}")
         return value
     if isinstance(default, int):
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1_000_000:
-            raise UsageError(f"{flag}: expected a whole number from 1 to 1000000, got {value!r}")
+        low, high = _INT_RANGES.get(key, (1, 1_000_000))
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise UsageError(f"{flag}: expected a whole number from {low} to {high}, got {value!r}")
         return value
     if isinstance(default, tuple):
         if isinstance(value, str) or not isinstance(value, list | tuple):
@@ -151,9 +159,8 @@ def _check_text(key: str, value: Any, flag: str) -> str:
     if choices and value not in choices:
         raise UsageError(f"{flag}: {value!r} is not one of {', '.join(choices)}")
     check = _TEXT_CHECKS.get(key)
-    if check is not None:
-        check(value, flag)
-    return value
+    checked: str = (check(value, flag) if check else None) or value  # a check may normalise
+    return checked
 
 
 def _choices(key: str) -> tuple[str, ...]:
@@ -183,10 +190,36 @@ def _check_path(value: str, flag: str) -> None:
         )
 
 
-def _check_relative(value: str, flag: str) -> None:
-    _check_path(value, flag)
-    if Path(value).is_absolute():
-        raise UsageError(f"{flag}: {value!r} must be relative to the work folder, e.g. data")
+def _check_dest(value: str, flag: str) -> None:
+    if value and ".." in Path(value).parts:
+        raise UsageError(
+            f"{flag}: {value!r} must be a folder without '..': an absolute path such as "
+            "/content/data, or one relative to the work folder"
+        )
+
+
+def _check_devices(value: str, flag: str) -> None:
+    if not re.fullmatch(r"[A-Za-z0-9,-]*", value):
+        raise UsageError(f"{flag}: {value!r} is not a GPU list; e.g. 0 or 0,1")
+
+
+def _kaggle_check(kind: str | None) -> Callable[[str, str], str]:
+    def check(value: str, flag: str) -> str:
+        from nbgen.runtime.kaggle_refs import parse_kaggle_ref
+        from nbgen.runtime.kaggle_text import KaggleError
+
+        try:
+            ref = parse_kaggle_ref(value)
+        except KaggleError as exc:
+            raise UsageError(f"{flag}: {exc}") from None
+        if kind is not None and ref.kind != kind:
+            other = "--kaggle-competition" if kind == "dataset" else "--kaggle-dataset"
+            raise UsageError(
+                f"{flag}: {value!r} names a {ref.kind}; use {other} (or --kaggle-data)"
+            )
+        return ref.name
+
+    return check
 
 
 def _check_pip(value: str, flag: str) -> None:
@@ -204,24 +237,15 @@ def _check_pip(value: str, flag: str) -> None:
         ) from None
 
 
-def _check_slug(value: str, flag: str) -> None:
-    if not _SLUG_RE.fullmatch(value):
-        raise UsageError(
-            f"{flag}: {value!r} is not a data set; expected OWNER/SLUG, e.g. zalando-research/fashionmnist"
-        )
-
-
-def _check_competition(value: str, flag: str) -> None:
-    if not _COMPETITION_RE.fullmatch(value):
-        raise UsageError(f"{flag}: {value!r} is not a competition name; expected e.g. titanic")
-
-
-_TEXT_CHECKS = {
+_TEXT_CHECKS: dict[str, Callable[[str, str], str | None]] = {
     "project": _check_project,
     "workdir": _check_path,
     "output": _check_path,
     "pip": _check_pip,
-    "kaggle_dataset": _check_slug,
-    "kaggle_competition": _check_competition,
-    "kaggle_dest": _check_relative,
+    "cuda_visible_devices": _check_devices,
+    "kaggle_data": _kaggle_check(None),
+    "kaggle_dataset": _kaggle_check("dataset"),
+    "kaggle_competition": _kaggle_check("competition"),
+    "kaggle_dest": _check_dest,
 }
+_INT_RANGES = {"bench_epochs": (0, 1000)}

@@ -6,6 +6,7 @@ import importlib.util
 import os
 import platform as _platform_mod
 import sys
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,10 +22,14 @@ _ENV_TEXT = {
         "memory": "memory",
         "visible": "CUDA_VISIBLE_DEVICES",
         "no_torch": "torch is not installed: `pip install torch` (Colab and Kaggle ship it).",
-        "too_late": "CUDA was already initialised; CUDA_VISIBLE_DEVICES={value!r} takes effect "
-        "after Runtime > Restart session.",
+        "too_late": "CUDA is already running with CUDA_VISIBLE_DEVICES={current!r}; {value!r} takes "
+        "effect only in a fresh runtime: Runtime > Restart session, then run the notebook again.",
         "no_gpu_colab": "No GPU. In Colab: Runtime > Change runtime type > Hardware accelerator: "
-        "T4 GPU > Save, then run the notebook again.",
+        "T4 GPU > Save, then run the notebook again. If Colab only offers to connect without a GPU, "
+        "the free GPU quota is used up: changing the runtime type will not help until it returns "
+        "(usually within a day); meanwhile use Kaggle's free weekly GPU hours (kaggle.com > Code > "
+        "New Notebook > Settings > Accelerator: GPU T4 x2). The benchmark below runs a small CPU "
+        "check instead.",
         "no_gpu_kaggle": "No GPU. On Kaggle: Settings > Accelerator > GPU T4 x2, then run again.",
         "no_gpu_local": "No GPU visible to torch on this machine; the notebook still runs on the CPU.",
         "platform": "platform",
@@ -40,15 +45,26 @@ _ENV_TEXT = {
         "memory": "显存",
         "visible": "CUDA_VISIBLE_DEVICES",
         "no_torch": "未安装 torch：请运行 `pip install torch`（Colab 和 Kaggle 已自带）。",
-        "too_late": "CUDA 已经初始化；CUDA_VISIBLE_DEVICES={value!r} 需在"
-        "“代码执行程序 > 重启会话”后生效。",
+        "too_late": "CUDA 已在 CUDA_VISIBLE_DEVICES={current!r} 下运行；{value!r} 只在新的运行时中"
+        "生效：请选择“代码执行程序 > 重启会话”，然后重新运行本笔记本。",
         "no_gpu_colab": "没有 GPU。在 Colab 中：代码执行程序 > 更改运行时类型 > 硬件加速器："
-        "T4 GPU > 保存，然后重新运行本笔记本。",
+        "T4 GPU > 保存，然后重新运行本笔记本。如果 Colab 只能以“无 GPU”方式连接，说明免费 GPU 配额"
+        "已用完：更改运行时类型也无济于事，需等配额恢复（通常在一天之内）；在此期间可以使用 Kaggle "
+        "每周的免费 GPU 时长（kaggle.com > Code > New Notebook > Settings > Accelerator：GPU T4 x2）。"
+        "下面的性能测试会改为在 CPU 上做一次小规模检查。",
         "no_gpu_kaggle": "没有 GPU。在 Kaggle 上：Settings > Accelerator > GPU T4 x2，然后重新运行。",
         "no_gpu_local": "本机 torch 看不到 GPU；笔记本仍可在 CPU 上运行。",
         "platform": "运行平台",
     },
 }
+
+
+class NotebookStepError(RuntimeError):
+    """A setup step failed for a reason the user can fix. In a notebook, IPython shows just
+    the message (``_render_traceback_``), not a traceback into nbgen's code."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"\x1b[31m{type(self).__name__}: {self}\x1b[0m"]
 
 
 def detect_platform(
@@ -67,6 +83,28 @@ def detect_platform(
     if colab_importable or env.get("COLAB_RELEASE_TAG"):
         return "colab"
     return "local"
+
+
+# The runtime's own disk, for data: fast, unlike Drive with many small files.
+LOCAL_DATA = {"colab": "/content/data", "kaggle": "/kaggle/working/data", "local": "data"}
+
+
+def local_data_dir(where: str | None = None) -> str:
+    """Where downloaded data goes on this platform (relative paths: the work folder)."""
+    return platform_path(LOCAL_DATA[where or detect_platform()])
+
+
+def platform_path(path: str) -> str:
+    """A platform path (``/content/...`` on Colab, ``/kaggle/...`` on Kaggle) on this machine.
+
+    ``nbgen run`` sets NBGEN_CONTENT_ROOT and NBGEN_KAGGLE_ROOT so that a local dry run of a
+    Colab or Kaggle path writes into folders of its own; on the platforms they are unset.
+    """
+    for prefix, variable in (("/content", "NBGEN_CONTENT_ROOT"), ("/kaggle", "NBGEN_KAGGLE_ROOT")):
+        root = os.environ.get(variable)
+        if root and (path == prefix or path.startswith(prefix + "/")):
+            return root + path[len(prefix) :]
+    return path
 
 
 def _env_find_spec(name: str) -> bool:
@@ -122,10 +160,14 @@ def check_environment(lang: str = "en", cuda_visible_devices: str = "") -> dict[
 
 
 def _env_set_visible(value: str, text: Mapping[str, str]) -> None:
+    """Export the GPUs to use before CUDA starts; once it runs, a change needs a new runtime
+    (the environment keeps the value CUDA started with, so the note repeats until then)."""
     torch_mod = sys.modules.get("torch")
     initialised = bool(torch_mod is not None and torch_mod.cuda.is_initialized())
-    if initialised and os.environ.get("CUDA_VISIBLE_DEVICES") != value:
-        print(text["too_late"].format(value=value))
+    current = os.environ.get("CUDA_VISIBLE_DEVICES", "")
+    if initialised and current != value:
+        print(text["too_late"].format(current=current, value=value))
+        return
     os.environ["CUDA_VISIBLE_DEVICES"] = value
 
 
@@ -140,7 +182,18 @@ def _env_gpu(index: int) -> dict[str, Any]:
     }
 
 
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal or notebook: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, width: int, align: str = "<") -> str:
+    """``text`` padded with spaces to ``width`` columns (``<`` left, ``>`` right)."""
+    fill = " " * max(0, width - display_width(text))
+    return text + fill if align == "<" else fill + text
+
+
 def _env_print_rows(rows: list[tuple[str, str]]) -> None:
-    width = max(len(label) for label, _ in rows)
+    width = max(display_width(label) for label, _ in rows)
     for label, value in rows:
-        print(f"{label:<{width}}  {value}")
+        print(f"{pad(label, width)}  {value}")

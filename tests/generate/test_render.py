@@ -2,14 +2,23 @@ from __future__ import annotations
 
 import ast
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from nbgen.generate.notebook import build_notebook
-from nbgen.generate.render import RUNTIME_DIR, py_literal, render_percent, runtime_source
-from nbgen.generate.sections import RUNTIME_DEPENDENCIES, SECTIONS
+from nbgen.generate.render import (
+    RUNTIME_DIR,
+    py_literal,
+    render_percent,
+    runtime_cell,
+    runtime_dependencies,
+    runtime_modules,
+    runtime_source,
+)
+from nbgen.generate.sections import SECTIONS
 from nbgen.generate.spec import NotebookSpec, build_spec
 
 HOSTILE = [
@@ -30,19 +39,36 @@ def code_cells_parse(nb: object) -> list[str]:
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_every_section_renders_and_parses(lang: str) -> None:
+def test_one_runtime_cell_and_short_readable_section_cells(lang: str) -> None:
     spec = build_spec(
         {"lang": lang, "pip": ["timm>=1.0", "einops"], "kaggle_dataset": ["owner/data"],
          "kaggle_competition": ["titanic"]}
     )  # fmt: skip
     nb = build_notebook(spec)
-    text = "\n".join(code_cells_parse(nb))
-    for name in SECTIONS:
-        for module in SECTIONS[name].runtime:
-            assert f"# ---- nbgen runtime: {module}.py ----" in text
-    assert text.count("# ---- nbgen runtime: env.py ----") == 1
-    assert "torch.cuda.is_available()" in text
-    assert "drive.mount(mountpoint)" in text
+    code_cells_parse(nb)
+    runtime = [c for c in nb.cells if c.metadata.get("nbgen", {}).get("setup") == "runtime"]
+    assert len(runtime) == 1 and runtime[0].metadata.cellView == "form"
+    for name in runtime_modules([m for s in SECTIONS.values() for m in s.runtime]):
+        assert runtime[0].source.count(f"({name!r}, r'''") == 1, name
+    assert "torch.cuda.is_available()" in runtime[0].source
+    sections = [c for c in nb.cells if c.cell_type == "code" and c not in runtime]
+    owned = [c for c in sections if "nbgen" in c.metadata]
+    assert {c.metadata.nbgen.setup for c in owned} == {"parameters", *SECTIONS}
+    for cell in owned:
+        assert len(cell.source.split("\n")) <= 15, cell.source
+        if "parameters" not in cell.metadata.get("tags", []):
+            assert 'if "nbgen" not in globals(): raise SystemExit(' in cell.source
+    assert sections[-1].source == "" and "nbgen" not in sections[-1].metadata  # the user's cell
+
+
+def test_the_runtime_cell_defines_only_nbgen(tmp_path: Path) -> None:
+    cell = runtime_cell(["env", "drive", "pip", "kaggle", "importer"])
+    namespace: dict[str, object] = {}
+    exec(compile(cell, "<cell>", "exec"), namespace)
+    assert sorted(k for k in namespace if k != "__builtins__") == ["nbgen"]
+    runtime = namespace["nbgen"]
+    assert callable(runtime.mount_drive) and callable(runtime.kaggle_download)  # type: ignore[attr-defined]
+    assert runtime.missing == {}  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("value", HOSTILE)
@@ -83,9 +109,13 @@ def test_py_literal_round_trips_any_string(value: str) -> None:
     assert ast.literal_eval(text) == value
 
 
+RUNTIME_MODULES = sorted(p.stem for p in RUNTIME_DIR.glob("*.py") if not p.stem.startswith("_"))
+
+
 def test_runtime_modules_share_no_top_level_name() -> None:
+    """They run in one namespace (the runtime cell's), so a name must not be defined twice."""
     seen: dict[str, str] = {}
-    for name in RUNTIME_DEPENDENCIES:
+    for name in RUNTIME_MODULES:
         for node in ast.parse(runtime_source(name)).body:
             names = []
             if isinstance(node, ast.FunctionDef | ast.ClassDef):
@@ -97,12 +127,18 @@ def test_runtime_modules_share_no_top_level_name() -> None:
                 seen[n] = name
 
 
-def test_inlined_runtime_imports_only_earlier_modules() -> None:
-    for path in RUNTIME_DIR.glob("*.py"):
-        if path.stem.startswith("_"):
-            continue
-        for match in re.finditer(r"^from nbgen\.runtime\.(\w+) import", path.read_text(), re.M):
-            assert match.group(1) in RUNTIME_DEPENDENCIES[path.stem]
+@pytest.mark.parametrize("name", RUNTIME_MODULES)
+def test_runtime_modules_fit_the_runtime_cell(name: str) -> None:
+    text = (RUNTIME_DIR / f"{name}.py").read_text()
+    assert len(text.splitlines()) <= 300, f"runtime/{name}.py: split it (over 300 lines)"
+    assert "'''" not in text  # it sits in a r\'\'\'...\'\'\' string
+    for match in re.finditer(r"^\s*(?:from|import) (nbgen[\w.]*)", text, re.M):
+        assert match.group(1).startswith("nbgen.runtime."), f"{name} imports {match.group(1)}"
+    indented = re.search(r"^[ \t]+from nbgen\.runtime", text, re.M)
+    assert indented is None, "a runtime import inside a function is not stripped when inlined"
+    order = runtime_modules([name])
+    for dep in runtime_dependencies(name):
+        assert order.index(dep) < order.index(name)
 
 
 def test_no_gpu_spec_has_no_accelerator() -> None:

@@ -13,19 +13,15 @@ import numpy as np
 import pytest
 import torch
 
-from nbgen.runtime.bench import (
+from nbgen.runtime.bench import BenchConfig, BenchError, format_report, run_benchmark
+from nbgen.runtime.bench_model import (
     CIFAR_FOLDER,
-    BenchConfig,
-    BenchError,
-    format_report,
-    forward_flops,
     gpu_augment,
     normalize,
-    peak_flops,
     pil_transform,
     read_cifar10,
-    run_benchmark,
 )
+from nbgen.runtime.bench_report import forward_flops, peak_flops
 from tests.conftest import run_nbgen
 
 pytestmark = pytest.mark.slow

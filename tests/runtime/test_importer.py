@@ -120,11 +120,11 @@ def test_install_is_idempotent() -> None:
 
 def test_runs_with_the_standard_library_only(tmp_path: Path) -> None:
     """The code a generated notebook inlines, alone in a bare Python (-I -S: no site-packages)."""
-    from nbgen.generate.render import Inliner
+    from nbgen.generate.render import runtime_cell
 
-    (tmp_path / "inlined.py").write_text(Inliner()("importer"))
+    (tmp_path / "inlined.py").write_text(runtime_cell(["importer"]))
     (tmp_path / "lonely.ipynb").write_text(dumps_notebook(EXAMPLE))
-    code = "exec(open('inlined.py').read()); import sys; sys.path.insert(0, '.'); install()\n"
+    code = "exec(open('inlined.py').read()); import sys; sys.path.insert(0, '.'); nbgen.install()\n"
     code += "sys.dont_write_bytecode = True\n"
     code += "import lonely; print(lonely.area(2))"
     result = subprocess.run([sys.executable, "-I", "-S", "-c", code], cwd=tmp_path,

@@ -1,6 +1,6 @@
 """The inlined runtime on every Python a Colab, Kaggle or local notebook may run: 3.10–3.13.
 
-Each interpreter found on PATH gets the exact cell text the generator inlines (standard
+Each interpreter found on PATH gets the exact runtime cell text the generator writes (standard
 library modules only; torch is not installed there) and runs the import hook on a notebook
 with a multi-line f-string, whose tokens changed in 3.12.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from nbgen.convert.ipynb import dumps_notebook
-from nbgen.generate.render import Inliner
+from nbgen.generate.render import runtime_cell
 from tests.convert.helpers import notebook
 
 PYTHONS = ["python3.10", "python3.11", "python3.12", "python3.13"]
@@ -24,8 +24,9 @@ CHECK = """
 exec(open('inlined.py').read())
 import sys
 sys.path.insert(0, '.')
-print(detect_platform({}, colab_importable=False), local_work_folder('/content/drive/MyDrive/p', 'kaggle'))
-install()
+print(nbgen.detect_platform({}, colab_importable=False),
+      nbgen.local_work_folder('/content/drive/MyDrive/p', 'kaggle'))
+nbgen.install()
 import sample
 print(sample.greet('x'), sample.LIMIT, hasattr(sample, 'result'))
 """
@@ -54,7 +55,9 @@ def test_inlined_runtime_runs(tmp_path: Path, python: str) -> None:
     exe = find_python(python)
     if exe is None:
         pytest.skip(f"{python} is not installed here")
-    (tmp_path / "inlined.py").write_text(Inliner()("env", "drive", "pip", "importer", "kaggle"))
+    (tmp_path / "inlined.py").write_text(
+        runtime_cell(["env", "drive", "pip", "importer", "kaggle"])
+    )
     (tmp_path / "sample.ipynb").write_text(dumps_notebook(SAMPLE))
     result = subprocess.run([exe, "-I", "-c", CHECK], cwd=tmp_path, capture_output=True, text=True,
                             check=False, timeout=120)  # fmt: skip

@@ -5,11 +5,30 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+# $NBGEN_STANDIN_DRIVE_FAIL makes mount fail as the real one does, with its own message.
+_FAILURES = {
+    "space": "Mountpoint must not contain a space.",
+    "symlink": "Mountpoint must not be a symlink",
+    "files": "Mountpoint must not already contain files",
+    "notdir": "Mountpoint must either be a directory or not exist",
+    "timeout": "mount failed: timeout during initial read of root folder; for more info: "
+    "https://research.google.com/colaboratory/faq.html#drive-timeout",
+    "failed": "mount failed",
+    "domain": "mount failed: Google Drive is disabled for this Workspace domain",
+}
+
 
 def mount(
     mountpoint: str, force_remount: bool = False, timeout_ms: int = 120000, readonly: bool = False
 ) -> None:
     """Link ``mountpoint/MyDrive`` to the local folder $NBGEN_STANDIN_DRIVE."""
+    failure = os.environ.get("NBGEN_STANDIN_DRIVE_FAIL", "")
+    if failure == "refused":
+        from google.colab._message import MessageError
+
+        raise MessageError("Error: credential propagation was unsuccessful")
+    if failure in _FAILURES:
+        raise ValueError(_FAILURES[failure])
     source = os.environ.get("NBGEN_STANDIN_DRIVE")
     if not source:
         raise ValueError(

@@ -1,0 +1,48 @@
+"""The benchmark's settings and results, and its error type (no torch needed here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nbgen.runtime.env import NotebookStepError
+
+
+class BenchError(NotebookStepError):
+    """A benchmark setting or input the user can fix; the message says how."""
+
+
+@dataclass
+class BenchConfig:
+    """Everything one run needs; the CLI flags and notebook form fields map onto it."""
+
+    device: str = "auto"  # auto | cpu | cuda
+    data: str = "synthetic"  # synthetic | cifar10
+    data_dir: str = "data"
+    download: bool = True
+    mode: str = "both"  # naive | optimized | both
+    steps: int = 20
+    warmup: int = 3
+    epochs: int = 0
+    batch_size: int = 128
+    stem: str = "cifar"  # cifar | imagenet
+    amp: str = "auto"  # auto | bf16 | fp16 | off
+    compile: bool = False
+    learn_steps: int = 30
+    seed: int = 0
+    num_workers: int = 2
+    progress: bool = True
+    lang: str = "en"  # of the progress labels (the report takes its own)
+
+
+@dataclass
+class ModeResult:
+    mode: str
+    train_images_per_s: float
+    infer_images_per_s: float
+    step_ms_median: float
+    step_ms_p10: float
+    step_ms_p90: float
+    warmup_s: float
+    peak_mem_mb: float | None
+    mfu: float | None
+    step_ms: list[float] = field(default_factory=list)

@@ -1,0 +1,136 @@
+"""ResNet-101 and CIFAR-10 for the benchmark: the model, the data on disk or made up, and both
+augmentation pipelines (the tutorial's PIL transforms, and batched tensor ops on the device)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from nbgen.runtime.bench_config import BenchConfig, BenchError
+
+CIFAR_MEAN = (0.4914, 0.4822, 0.4465)
+CIFAR_STD = (0.2470, 0.2435, 0.2616)
+
+
+def build_model(stem: str = "cifar", num_classes: int = 10) -> nn.Module:
+    """torchvision's ResNet-101, as is (``imagenet``) or with the CIFAR stem (3x3/1 conv, no pool)."""
+    import torchvision
+
+    if stem not in ("cifar", "imagenet"):
+        raise BenchError(f"stem {stem!r}: choose cifar or imagenet")
+    model = torchvision.models.resnet101(weights=None, num_classes=num_classes)
+    if stem == "cifar":
+        model.conv1 = nn.Conv2d(3, 64, kernel_size=3, stride=1, padding=1, bias=False)
+        model.maxpool = nn.Identity()
+    built: nn.Module = model
+    return built
+
+
+class ArrayCifar(torch.utils.data.Dataset[tuple[Any, int]]):
+    """CIFAR10's own item logic (uint8 HWC array → PIL → transform) over arrays in memory."""
+
+    def __init__(self, data: Any, targets: list[int], transform: Callable[[Any], Any]) -> None:
+        self.data, self.targets, self.transform = data, targets, transform
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+    def __getitem__(self, index: int) -> tuple[Any, int]:
+        from PIL import Image
+
+        return self.transform(Image.fromarray(self.data[index])), self.targets[index]
+
+
+def load_arrays(config: BenchConfig, train: bool = True) -> tuple[Any, list[int]]:
+    """Images as a uint8 NHWC numpy array and labels: CIFAR-10 from disk, or synthetic."""
+    import numpy as np
+
+    if config.data == "synthetic":
+        count = max(config.batch_size * 4, 256) if train else max(config.batch_size, 256)
+        rng = np.random.default_rng(config.seed + (0 if train else 1))
+        data = rng.integers(0, 256, size=(count, 32, 32, 3), dtype=np.uint8)
+        return data, [int(x) for x in rng.integers(0, 10, size=count)]
+    if config.data != "cifar10":
+        raise BenchError(f"data {config.data!r}: choose synthetic or cifar10")
+    folder = os.path.join(config.data_dir, CIFAR_FOLDER)
+    if not all(os.path.isfile(os.path.join(folder, name)) for name in CIFAR_FILES):
+        download_cifar10(config)
+    return read_cifar10(folder, train)
+
+
+CIFAR_FOLDER = "cifar-10-batches-py"
+CIFAR_TRAIN = tuple(f"data_batch_{i}" for i in range(1, 6))
+CIFAR_FILES = (*CIFAR_TRAIN, "test_batch")
+
+
+def download_cifar10(config: BenchConfig) -> None:
+    """torchvision's CIFAR10 downloads, checks the archive's MD5 and extracts it."""
+    import torchvision
+
+    hint = (
+        "Use --data synthetic, or --data-dir pointing at the folder that holds "
+        f"{CIFAR_FOLDER} (in Colab: BENCH_DATA = 'synthetic')."
+    )
+    if not config.download:
+        raise BenchError(f"CIFAR-10 is not in {os.path.abspath(config.data_dir)}. {hint}")
+    try:
+        torchvision.datasets.CIFAR10(config.data_dir, train=True, download=True)
+    except (RuntimeError, OSError) as exc:  # no network, or a damaged download
+        raise BenchError(
+            f"CIFAR-10 is not in {os.path.abspath(config.data_dir)} and could not be downloaded "
+            f"({type(exc).__name__}). {hint}"
+        ) from None
+
+
+def read_cifar10(folder: str, train: bool) -> tuple[Any, list[int]]:
+    """Read CIFAR-10's own on-disk format (pickled batches) as uint8 NHWC plus labels."""
+    import pickle
+
+    import numpy as np
+
+    arrays: list[Any] = []
+    labels: list[int] = []
+    for name in CIFAR_TRAIN if train else ("test_batch",):
+        with open(os.path.join(folder, name), "rb") as f:
+            entry = pickle.load(f, encoding="latin1")
+        arrays.append(np.asarray(entry["data"], dtype=np.uint8).reshape(-1, 3, 32, 32))
+        labels.extend(int(x) for x in entry.get("labels", entry.get("fine_labels", [])))
+    return np.concatenate(arrays).transpose(0, 2, 3, 1).copy(), labels
+
+
+def pil_transform() -> Callable[[Any], Any]:
+    """The tutorial's augmentation: random crop with padding, flip, to tensor, normalize."""
+    import torchvision.transforms as T
+
+    transform: Callable[[Any], Any] = T.Compose(
+        [T.RandomCrop(32, padding=4), T.RandomHorizontalFlip(), T.ToTensor(),
+         T.Normalize(CIFAR_MEAN, CIFAR_STD)]
+    )  # fmt: skip
+    return transform
+
+
+def gpu_augment(images: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Random crop (padding 4) and horizontal flip of a uint8 NCHW batch, as batched ops."""
+    n, _, h, w = images.shape
+    device = images.device
+    padded = F.pad(images, (4, 4, 4, 4))
+    dy = torch.randint(0, 9, (n,), device=device, generator=generator)
+    dx = torch.randint(0, 9, (n,), device=device, generator=generator)
+    rows = (dy[:, None] + torch.arange(h, device=device)[None, :])[:, :, None]
+    cols = (dx[:, None] + torch.arange(w, device=device)[None, :])[:, None, :]
+    batch = torch.arange(n, device=device)[:, None, None]
+    out = padded.permute(0, 2, 3, 1)[batch, rows, cols].permute(0, 3, 1, 2)
+    flip = torch.rand(n, device=device, generator=generator) < 0.5
+    return torch.where(flip[:, None, None, None], out.flip(3), out)
+
+
+def normalize(images: torch.Tensor) -> torch.Tensor:
+    """uint8 NCHW → normalized float, the same numbers as ToTensor + Normalize."""
+    mean = torch.tensor(CIFAR_MEAN, device=images.device).view(1, 3, 1, 1)
+    std = torch.tensor(CIFAR_STD, device=images.device).view(1, 3, 1, 1)
+    return (images.float() / 255 - mean) / std
