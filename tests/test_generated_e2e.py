@@ -1,7 +1,7 @@
-"""Every generated notebook, run top to bottom: the examples in generated/ and a matrix.
+"""Generated notebooks run top to bottom in a real kernel, under the Colab and Kaggle stand-ins,
+with the real kaggle client talking to a loopback stand-in of the Kaggle API.
 
-Each runs in a real kernel with tiny benchmark sizes (set through the parameters cell, as a
-user would), Kaggle data from the loopback stand-in of the Kaggle API.
+No GPU here, so the benchmark cell runs its CPU check (it must take under a minute).
 """
 
 from __future__ import annotations
@@ -9,105 +9,248 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from nbgen.convert.ipynb import dumps_notebook
 from tests.conftest import run_nbgen
-from tests.kaggle_api import KEY, TOKEN, KaggleStandin, kaggle_standin, make_zip
+from tests.convert.helpers import notebook
+from tests.kaggle_api import KEY, TOKEN, USERNAME, KaggleStandin, kaggle_standin, make_zip
 from tests.regenerate import GENERATED
 
 pytestmark = pytest.mark.slow
-TINY = ["-p", "BENCH_STEPS=2", "-p", "BENCH_BATCH_SIZE=4", "-p", "BENCH_MODE='both'"]
+CATS = make_zip({"cats.csv": b"name\ntom\n"})
+TITANIC = make_zip({"train.csv": b"id,survived\n1,0\n"})
 
 
 @pytest.fixture(scope="module")
 def api() -> Iterator[KaggleStandin]:
-    state = KaggleStandin(datasets={"owner/cats": make_zip({"cats.csv": b"name\ntom\n"})})
+    state = KaggleStandin(
+        datasets={"owner/cats": CATS, "zalando-research/fashionmnist": CATS},
+        competitions={"titanic": TITANIC},
+        rules_accepted={"titanic"},
+    )
     with kaggle_standin(state) as running:
         yield running
 
 
 def clean_env(api: KaggleStandin, home: Path, **extra: str) -> dict[str, str]:
-    env = {k: "" for k in os.environ if k.startswith(("KAGGLE_", "COLAB_"))}
+    env = {k: "" for k in os.environ if k.startswith(("KAGGLE_", "COLAB_", "NBGEN_"))}
     return {**env, **api.env, "HOME": str(home), **extra}
 
 
-def run_generated(tmp_path: Path, api: KaggleStandin, args: list[str], *run_args: str,
-                  **env: str) -> tuple[int, dict[str, object], str]:  # fmt: skip
+def generate(tmp_path: Path, *args: str) -> Path:
     nb = tmp_path / "setup.ipynb"
-    result = run_nbgen("new", "-o", str(nb), *args, cwd=tmp_path)
+    result = run_nbgen("new", "-o", str(nb), "--project", "proj", *args, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    run = run_nbgen("run", str(nb), *TINY, *run_args, cwd=tmp_path, env=clean_env(api, tmp_path / "home", **env),
-                    timeout=900)  # fmt: skip
-    executed = json.loads((tmp_path / "setup.run.ipynb").read_text())
-    return run.returncode, executed, run.stderr
+    return nb
 
 
-def outputs(nb: dict[str, object]) -> list[dict[str, object]]:
-    return [o for c in nb["cells"] for o in c.get("outputs", [])]  # type: ignore[attr-defined]
+def run(
+    nb: Path, api: KaggleStandin, *run_args: str, **env: str
+) -> tuple[int, dict[str, Any], str]:
+    home = nb.parent / "home"
+    result = run_nbgen("run", str(nb), *run_args, cwd=nb.parent,
+                       env=clean_env(api, home, **env), timeout=900)  # fmt: skip
+    executed = json.loads(nb.with_name(nb.stem + ".run.ipynb").read_text())
+    return result.returncode, executed, result.stderr
 
 
-def text_of(nb: dict[str, object]) -> str:
-    return "".join("".join(o.get("text", "")) for o in outputs(nb))  # type: ignore[arg-type]
+def outputs(nb: dict[str, Any]) -> list[dict[str, Any]]:
+    return [o for c in nb["cells"] for o in c.get("outputs", [])]
 
 
-def assert_clean_run(code: int, nb: dict[str, object], stderr: str) -> None:
-    assert code == 0, stderr
-    assert [o for o in outputs(nb) if o["output_type"] == "error"] == []
-    text = text_of(nb)
-    assert "img/s" in text and "learns: true" in text
-    assert any("image/png" in o.get("data", {}) for o in outputs(nb))  # type: ignore[operator]
+def text_of(nb: dict[str, Any]) -> str:
+    return "".join("".join(o.get("text", "")) for o in outputs(nb))
+
+
+def errors_of(nb: dict[str, Any]) -> list[str]:
+    return [f"{o['ename']}: {o['evalue']}" for o in outputs(nb) if o["output_type"] == "error"]
+
+
+def seconds(cell: dict[str, Any]) -> float:
+    times = cell["metadata"]["execution"]
+    start = datetime.fromisoformat(times["iopub.execute_input"].replace("Z", "+00:00"))
+    end = datetime.fromisoformat(times["shell.execute_reply"].replace("Z", "+00:00"))
+    return (end - start).total_seconds()
+
+
+def assert_no_secret(nb: dict[str, Any], folder: Path) -> None:
+    dumped = json.dumps(nb)
     for secret in (KEY, TOKEN):
-        assert secret not in json.dumps(nb)
+        assert secret not in dumped
+    for path in folder.rglob("*"):
+        if path.is_file() and ".kaggle" not in path.parts and path.suffix != ".py":
+            data = path.read_bytes()
+            assert KEY.encode() not in data and TOKEN.encode() not in data, path
+
+
+def assert_cpu_check(nb: dict[str, Any], lang: str = "en") -> None:
+    bench = next(c for c in nb["cells"] if c["metadata"].get("nbgen", {}).get("setup") == "bench"
+                 and c["cell_type"] == "code")  # fmt: skip
+    assert seconds(bench) < 60
+    text = text_of(nb)
+    assert (
+        "CPU, not a GPU benchmark" if lang == "en" else "这是 CPU 检查，不是 GPU 性能测试"
+    ) in text
+    assert ("learns: true" if lang == "en" else "能够学习：是") in text
+    assert any("image/png" in o.get("data", {}) for o in outputs(nb))
+
+
+def test_on_colab_pasted_refs_go_to_local_disk(tmp_path: Path, api: KaggleStandin) -> None:
+    nb = generate(tmp_path, "--kaggle-data", "kaggle datasets download -d owner/cats",
+                  "--kaggle-data", "https://www.kaggle.com/competitions/titanic/data")  # fmt: skip
+    code, executed, err = run(nb, api, "--drive", str(tmp_path / "MyDrive"),
+                              COLAB_SECRET_KAGGLE_API_TOKEN=TOKEN)  # fmt: skip
+    assert code == 0, err
+    assert errors_of(executed) == []
+    content = tmp_path / ".nbgen-run" / "content"
+    assert (content / "data" / "cats" / "cats.csv").is_file()
+    assert (content / "data" / "titanic" / "train.csv").is_file()
+    assert not (tmp_path / "MyDrive" / "proj" / "data").exists()  # not on Drive
+    text = text_of(executed)
+    assert "Kaggle credentials: Colab Secrets (KAGGLE_API_TOKEN)" in text
+    assert "Mounted at /content/drive" in text
+    assert_cpu_check(executed)
+    assert_no_secret(executed, tmp_path)
+
+
+def test_on_kaggle_an_attached_input_is_used_in_place_in_chinese(
+    tmp_path: Path, api: KaggleStandin
+) -> None:
+    inputs = tmp_path / "inputs" / "cats"
+    inputs.mkdir(parents=True)
+    (inputs / "cats.csv").write_text("name\ntom\n")
+    nb = generate(tmp_path, "--lang", "zh", "--kaggle-data", "owner/cats")
+    before = len(api.requests)
+    code, executed, err = run(nb, api, "--platform", "kaggle", "--kaggle-input",
+                              str(tmp_path / "inputs"))  # fmt: skip
+    assert code == 0, err
+    assert len(api.requests) == before  # nothing asked of Kaggle, no credentials needed
+    text = text_of(executed)
+    assert "已挂载到本 Kaggle 笔记本，直接使用" in text and "运行平台" in text
+    assert_cpu_check(executed, "zh")
+
+
+def test_on_kaggle_secrets_download_a_competition(tmp_path: Path, api: KaggleStandin) -> None:
+    nb = generate(
+        tmp_path, "--kaggle-data", "kaggle competitions download -c titanic", "--no-bench"
+    )
+    code, executed, err = run(nb, api, "--platform", "kaggle", KAGGLE_SECRET_KAGGLE_API_TOKEN=TOKEN)
+    assert code == 0, err
+    assert "Kaggle credentials: Kaggle Secrets (KAGGLE_API_TOKEN)" in text_of(executed)
+    working = tmp_path / ".nbgen-run" / "kaggle" / "working"
+    assert (working / "data" / "titanic" / "train.csv").is_file()
+    assert_no_secret(executed, tmp_path)
+
+
+def test_the_upload_prompt_keeps_the_key_private(tmp_path: Path, api: KaggleStandin) -> None:
+    key_file = tmp_path / "picked" / "kaggle.json"
+    key_file.parent.mkdir()
+    key_file.write_text(json.dumps({"username": USERNAME, "key": KEY}))
+    nb = generate(tmp_path, "--kaggle-data", "owner/cats", "--no-bench")
+    drive = tmp_path / "MyDrive"
+    code, executed, err = run(nb, api, "--drive", str(drive), NBGEN_STANDIN_UPLOAD=str(key_file))
+    assert code == 0, err
+    saved = tmp_path / "home" / ".kaggle" / "kaggle.json"
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    assert stat.S_IMODE(saved.parent.stat().st_mode) == 0o700
+    everywhere = [p for p in tmp_path.rglob("*.json") if "kaggle" in p.name]
+    assert sorted(everywhere) == sorted([saved, key_file])  # none in the work folder on Drive
+    key_file.unlink()
+    assert_no_secret(executed, tmp_path)
+
+
+def test_secrets_without_notebook_access_are_named(tmp_path: Path, api: KaggleStandin) -> None:
+    nb = generate(tmp_path, "--kaggle-data", "owner/cats", "--no-bench")
+    code, executed, _ = run(nb, api, NBGEN_STANDIN_SECRETS="denied",
+                            COLAB_SECRET_KAGGLE_API_TOKEN=TOKEN)  # fmt: skip
+    assert code == 1
+    [error] = errors_of(executed)
+    assert "switch on 'Notebook access' for KAGGLE_API_TOKEN" in error
+    assert "Upload your kaggle.json" not in text_of(executed)
 
 
 @pytest.mark.parametrize(
-    ("lang", "drive"), [("en", True), ("zh", True), ("en", False), ("zh", False)],
-    ids=["en-drive", "zh-drive", "en-no-drive", "zh-no-drive"],
+    ("failure", "needle"),
+    [("refused", "allow every permission"), ("timeout", "very many files"),
+     ("domain", "Workspace administrator")],
 )  # fmt: skip
-def test_matrix_in_a_plain_local_kernel(
-    tmp_path: Path, api: KaggleStandin, lang: str, drive: bool
+def test_a_failed_drive_mount_says_what_to_do(
+    tmp_path: Path, api: KaggleStandin, failure: str, needle: str
 ) -> None:
-    args = ["--lang", lang, "--project", "proj", "--kaggle-dataset", "owner/cats"]
-    args += [] if drive else ["--no-drive"]
-    code, nb, err = run_generated(tmp_path, api, args, "--no-colab", KAGGLE_API_TOKEN=TOKEN)
-    assert_clean_run(code, nb, err)
-    assert (tmp_path / "proj" / "data" / "cats" / "cats.csv").is_file()
-    text = text_of(nb)
-    assert ("Not on Colab (local)" if lang == "en" else "当前不在 Colab 上（local）") in text
+    nb = generate(tmp_path, "--no-bench")
+    code, executed, err = run(nb, api, NBGEN_STANDIN_DRIVE_FAIL=failure)
+    assert code == 1 and needle in err
+    [error] = errors_of(executed)
+    assert error.startswith("DriveError: ") and needle in error
 
 
-def test_colab_path_with_standins_and_drive(tmp_path: Path, api: KaggleStandin) -> None:
-    args = ["--project", "proj", "--kaggle-dataset", "owner/cats"]
-    code, nb, err = run_generated(tmp_path, api, args, "--drive", str(tmp_path / "MyDrive"),
-                                  COLAB_SECRET_KAGGLE_API_TOKEN=TOKEN)  # fmt: skip
-    assert_clean_run(code, nb, err)
-    assert "Kaggle credentials: Colab Secrets (KAGGLE_API_TOKEN)" in text_of(nb)
-    assert (tmp_path / "MyDrive" / "proj" / "data" / "cats" / "cats.csv").is_file()
+def test_a_section_cell_run_alone_asks_for_the_runtime_cell(
+    tmp_path: Path, api: KaggleStandin
+) -> None:
+    full = json.loads(generate(tmp_path, "--no-bench").read_text())
+    alone = [c for c in full["cells"] if c["metadata"].get("nbgen", {}).get("setup") == "drive"]
+    params = [c for c in full["cells"] if "parameters" in c["metadata"].get("tags", [])]
+    path = tmp_path / "restarted.ipynb"
+    path.write_text(json.dumps({**full, "cells": params + alone}))
+    code, executed, _ = run(path, api, "--platform", "local")
+    assert code == 1
+    [error] = errors_of(executed)
+    assert (
+        error
+        == "SystemExit: Run the cell 'nbgen runtime: run me first' above first (or Runtime > Run all)."
+    )
+
+
+def test_into_a_training_notebook_twice_and_run_it(tmp_path: Path, api: KaggleStandin) -> None:
+    user = notebook(("markdown", "# My model"), ("code", "import helper\nprint(helper.triple(14))"))
+    user["cells"][1]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "old\n"}]
+    train = tmp_path / "train.ipynb"
+    train.write_text(dumps_notebook(user))
+    (tmp_path / "proj").mkdir()
+    helper = notebook(("code", "def triple(x):\n    return 3 * x\nprint('training!')"))
+    (tmp_path / "proj" / "helper.ipynb").write_text(dumps_notebook(helper))
+    args = ("new", "--into", str(train), "--project", "proj", "--no-bench")
+    assert run_nbgen(*args, cwd=tmp_path).returncode == 0
+    once = train.read_bytes()
+    again = run_nbgen("new", "--into", str(train), cwd=tmp_path)
+    assert again.returncode == 0 and "nothing written" in again.stdout
+    assert train.read_bytes() == once
+    assert run_nbgen("new", "--into", str(train), "--check", cwd=tmp_path).returncode == 0
+    mine = [c for c in json.loads(once)["cells"] if "nbgen" not in c["metadata"]]
+    assert [(c["cell_type"], "".join(c["source"])) for c in mine] == [
+        ("markdown", "# My model"), ("code", "import helper\nprint(helper.triple(14))")]  # fmt: skip
+    assert mine[1]["outputs"][0]["text"] == ["old\n"]
+    code, executed, err = run(train, api, "--platform", "local")
+    assert code == 0, err
+    text = text_of(executed)
+    assert "42" in text and "training!" not in text
 
 
 def test_kaggle_without_credentials_fails_clearly(tmp_path: Path, api: KaggleStandin) -> None:
-    args = ["--project", "proj", "--kaggle-dataset", "owner/cats", "--no-bench"]
-    nb_path = tmp_path / "setup.ipynb"
-    assert run_nbgen("new", "-o", str(nb_path), *args, cwd=tmp_path).returncode == 0
-    run = run_nbgen(
-        "run", str(nb_path), "--no-colab", cwd=tmp_path, env=clean_env(api, tmp_path / "home")
-    )
-    assert run.returncode == 1
-    assert "KaggleError: No Kaggle credentials found" in run.stderr
-    errors = [o for o in outputs(json.loads((tmp_path / "setup.run.ipynb").read_text()))
-              if o["output_type"] == "error"]  # fmt: skip
-    assert "kaggle.json" in str(errors[0]["evalue"]) and "KAGGLE_API_TOKEN" in str(
-        errors[0]["evalue"]
-    )
+    nb = generate(tmp_path, "--kaggle-data", "owner/cats", "--no-bench")
+    code, executed, err = run(nb, api, "--platform", "local")
+    assert code == 1
+    assert "KaggleError: No Kaggle credentials found" in err
+    [error] = errors_of(executed)
+    assert "kaggle.json" in error and "KAGGLE_API_TOKEN" in error
 
 
 @pytest.mark.parametrize("example", sorted(GENERATED.glob("*.ipynb")), ids=lambda p: p.name)
 def test_every_example_in_generated_runs(tmp_path: Path, api: KaggleStandin, example: Path) -> None:
     shutil.copyfile(example, tmp_path / "setup.ipynb")  # the committed file itself
-    run = run_nbgen("run", str(tmp_path / "setup.ipynb"), *TINY, "-p", "PIP_PACKAGES=[]", "--no-colab",
-                    cwd=tmp_path, env=clean_env(api, tmp_path / "home"), timeout=900)  # fmt: skip
-    nb = json.loads((tmp_path / "setup.run.ipynb").read_text())
-    assert_clean_run(run.returncode, nb, run.stderr)
+    code, executed, err = run(tmp_path / "setup.ipynb", api, "-p", "PIP_PACKAGES=[]",
+                              COLAB_SECRET_KAGGLE_USERNAME=USERNAME,
+                              COLAB_SECRET_KAGGLE_KEY=KEY)  # fmt: skip
+    assert code == 0, err
+    assert errors_of(executed) == []
+    data = tmp_path / ".nbgen-run" / "content" / "data"
+    assert (data / "fashionmnist" / "cats.csv").is_file() and (data / "titanic").is_dir()
+    assert_cpu_check(executed, "zh" if ".zh." in example.name else "en")
+    assert_no_secret(executed, tmp_path)

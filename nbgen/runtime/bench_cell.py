@@ -26,7 +26,14 @@ _CELL_TEXT = {
     },
 }
 # A CPU check that ends in well under a minute on two cores, and still shows both loops learn.
-CPU_CHECK = {"steps": 2, "warmup": 1, "batch_size": 4, "learn_steps": 12, "epochs": 0}
+CPU_CHECK = {
+    "steps": 3,
+    "warmup": 1,
+    "batch_size": 8,
+    "learn_steps": 30,
+    "epochs": 0,
+    "stem": "imagenet",
+}
 
 
 def benchmark_cell(

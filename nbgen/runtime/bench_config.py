@@ -46,3 +46,14 @@ class ModeResult:
     peak_mem_mb: float | None
     mfu: float | None
     step_ms: list[float] = field(default_factory=list)
+
+
+_BENCH_LABELS = {
+    "en": {"naive": "naive", "optimized": "optimized", "epochs": "epochs"},
+    "zh": {"naive": "朴素", "optimized": "优化", "epochs": "训练轮次"},
+}
+
+
+def mode_label(mode: str, lang: str = "en") -> str:
+    """A loop's name as the table and the progress bars show it."""
+    return _BENCH_LABELS.get(lang, _BENCH_LABELS["en"]).get(mode, mode)

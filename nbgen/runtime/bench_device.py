@@ -11,7 +11,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from nbgen.runtime.bench_config import BenchConfig, BenchError
+from nbgen.runtime.bench_config import BenchConfig, BenchError, mode_label
 
 
 def pick_device(name: str) -> torch.device:
@@ -125,7 +125,7 @@ def progress(total: int, desc: str, enabled: bool) -> Any:
 def timed_loop(config: BenchConfig, device: torch.device, label: str, one_step: Callable[[], object],
                timer: StepTimer) -> tuple[list[float], float]:  # fmt: skip
     """Warm-up steps (timed as a whole), then timed steps; (step times in ms, warm-up s)."""
-    bar = progress(config.warmup + config.steps, label, config.progress)
+    bar = progress(config.warmup + config.steps, mode_label(label, config.lang), config.progress)
     reset_peak(device)
     start = time.perf_counter()
     warmup_s = 0.0

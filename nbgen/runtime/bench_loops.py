@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from nbgen.runtime.bench_config import BenchConfig, ModeResult
+from nbgen.runtime.bench_config import BenchConfig, ModeResult, mode_label
 from nbgen.runtime.bench_device import (
     StepTimer,
     all_sum,
@@ -226,7 +226,9 @@ def train_epochs(config: BenchConfig, device: torch.device, data: Any, targets: 
     images, labels = device_data(data, targets, device)
     generator = torch.Generator(device=device).manual_seed(config.seed)
     steps_per_epoch = max(1, len(labels) // config.batch_size)
-    bar = progress(config.epochs * steps_per_epoch, "epochs", config.progress)
+    bar = progress(
+        config.epochs * steps_per_epoch, mode_label("epochs", config.lang), config.progress
+    )
     for _ in range(config.epochs * steps_per_epoch):
         step(*optimized_batch(images, labels, config.batch_size, generator))
         if bar is not None:

@@ -12,8 +12,10 @@ from typing import Any
 
 import torch
 
+from nbgen.runtime.bench_config import mode_label
 from nbgen.runtime.bench_device import world
 from nbgen.runtime.bench_model import build_model
+from nbgen.runtime.env import display_width, pad
 
 # Dense (no sparsity) tensor-core peaks in FLOP/s, by a substring of the device name; the first
 # match wins, so the more specific names come first.
@@ -87,10 +89,11 @@ def gpu_clocks() -> str | None:
         return None
 
 
-_BENCH_TEXT = {
+_BENCH_TEXT: dict[str, dict[str, Any]] = {
     "en": {
-        "device": "device: {name} ({type}), torch {torch}, world size {world}, {stem} stem, batch {batch}",
-        "gpu": "  capability {capability}, {memory} GiB, CUDA {cuda}, cuDNN {cudnn}, clocks (SM, max) {clocks}",
+        "device": "device: {name} ({type}), torch {torch}, world size {world}, {stem}, batch {batch}",
+        "gpu": "  capability {capability}, {memory} GiB, CUDA {cuda}, cuDNN {cudnn}, "
+        "SM clock (now, max) {clocks}",
         "host": "  {cpus} CPUs, Python {python}",
         "columns": (
             "mode",
@@ -103,59 +106,71 @@ _BENCH_TEXT = {
         ),
         "speedup": "speedup (optimized / naive train img/s): {speedup:.2f}x",
         "learns": "learns: {learns}",
+        "yes_no": ("false", "true"),
         "accuracy": "test accuracy after {epochs} epochs: {accuracy:.1f}%",
+        "unknown": "n/a",
+        "stem": {"cifar": "cifar stem", "imagenet": "imagenet stem"},
     },
     "zh": {
-        "device": "设备：{name}（{type}），torch {torch}，进程数 {world}，{stem} stem，批大小 {batch}",
-        "gpu": "  计算能力 {capability}，显存 {memory} GiB，CUDA {cuda}，cuDNN {cudnn}，时钟（SM，最大）{clocks}",
+        "device": "设备：{name}（{type}），torch {torch}，进程数 {world}，{stem}，批大小 {batch}",
+        "gpu": "  计算能力 {capability}，显存 {memory} GiB，CUDA {cuda}，cuDNN {cudnn}，"
+        "SM 时钟（当前，最大）{clocks}",
         "host": "  {cpus} 个 CPU，Python {python}",
         "columns": (
             "模式",
             "训练 img/s",
             "推理 img/s",
-            "单步 ms (p10/中位/p90)",
+            "单步 ms（p10/中位数/p90）",
             "预热 s",
             "显存峰值 MiB",
             "MFU",
         ),
-        "speedup": "加速比（优化 / 朴素 训练 img/s）：{speedup:.2f}x",
-        "learns": "能否学习 learns: {learns}",
+        "speedup": "加速比（优化 / 朴素，训练 img/s）：{speedup:.2f}x",
+        "learns": "能够学习：{learns}",
+        "yes_no": ("否", "是"),
         "accuracy": "训练 {epochs} 轮后的测试准确率：{accuracy:.1f}%",
+        "unknown": "未知",
+        "stem": {"cifar": "CIFAR 输入层", "imagenet": "ImageNet 输入层"},
     },
 }
+_WIDTHS = (10, 12, 12, 24, 10, 12, 7)
 
 
 def format_report(report: dict[str, Any], lang: str = "en") -> str:
-    """The table printed after the progress bars."""
+    """The table printed after the progress bars, aligned by display width (CJK is wide)."""
     text = _BENCH_TEXT.get(lang, _BENCH_TEXT["en"])
     dev, config = report["device"], report["config"]
-    lines = [
-        str(text["device"]).format(name=dev.get("name"), type=dev["type"], torch=dev["torch"],
-                                   world=report["world_size"], stem=config["stem"], batch=config["batch_size"]),
-    ]  # fmt: skip
+    stem = text["stem"].get(config["stem"], config["stem"])
+    name = dev.get("name") if dev["type"] == "cuda" else "CPU"
+    lines = [text["device"].format(name=name, type=dev["type"], torch=dev["torch"],
+                                   world=report["world_size"], stem=stem, batch=config["batch_size"])]  # fmt: skip
     if dev["type"] == "cuda":
-        lines.append(str(text["gpu"]).format(capability=dev.get("capability"), memory=dev.get("memory_gb"),
-                                             cuda=dev["cuda"], cudnn=dev["cudnn"], clocks=dev.get("clocks") or "n/a"))  # fmt: skip
-    lines.append(str(text["host"]).format(cpus=dev["cpu_count"], python=dev["python"]))
-    mode, train, infer, step, warm, peak_col, mfu_col = text["columns"]
-    header = f"{mode:<10} {train:>12} {infer:>12} {step:>24} {warm:>10} {peak_col:>9} {mfu_col:>6}"
-    lines += [header, "-" * len(header)]
+        lines.append(text["gpu"].format(capability=dev.get("capability"), memory=dev.get("memory_gb"),
+                                        cuda=dev["cuda"], cudnn=dev["cudnn"],
+                                        clocks=dev.get("clocks") or text["unknown"]))  # fmt: skip
+    lines.append(text["host"].format(cpus=dev["cpu_count"], python=dev["python"]))
+    header = _row(text["columns"])
+    lines += [header, "-" * display_width(header)]
     for r in report["results"]:
         steps = f"{r['step_ms_p10']:.1f}/{r['step_ms_median']:.1f}/{r['step_ms_p90']:.1f}"
         peak = "-" if r["peak_mem_mb"] is None else f"{r['peak_mem_mb']:.0f}"
         util = "-" if r["mfu"] is None else f"{100 * r['mfu']:.1f}%"
-        lines.append(f"{r['mode']:<10} {r['train_images_per_s']:>12.1f} {r['infer_images_per_s']:>12.1f} "
-                     f"{steps:>24} {r['warmup_s']:>10.2f} {peak:>9} {util:>6}")  # fmt: skip
+        lines.append(_row((mode_label(r["mode"], lang), f"{r['train_images_per_s']:.1f}",
+                           f"{r['infer_images_per_s']:.1f}", steps, f"{r['warmup_s']:.2f}", peak, util)))  # fmt: skip
     if report["speedup"] is not None:
-        lines.append(str(text["speedup"]).format(speedup=report["speedup"]))
-    lines.append(str(text["learns"]).format(learns=str(report["learns"]).lower()))
+        lines.append(text["speedup"].format(speedup=report["speedup"]))
+    lines.append(text["learns"].format(learns=text["yes_no"][bool(report["learns"])]))
     if "test_accuracy" in report:
-        lines.append(
-            str(text["accuracy"]).format(
-                epochs=config["epochs"], accuracy=100 * report["test_accuracy"]
-            )
-        )
+        lines.append(text["accuracy"].format(epochs=config["epochs"],
+                                             accuracy=100 * report["test_accuracy"]))  # fmt: skip
     return "\n".join(lines)
+
+
+def _row(cells: tuple[str, ...]) -> str:
+    first, *rest = cells
+    return " ".join(
+        [pad(first, _WIDTHS[0]), *(pad(c, w, ">") for c, w in zip(rest, _WIDTHS[1:], strict=False))]
+    )
 
 
 def plot_report(report: dict[str, Any], path: str | None = None) -> Any:

@@ -52,5 +52,5 @@ def test_default_notebook_runs_locally_in_a_real_kernel(tmp_path: Path, lang: La
     marker = "Not on Colab (local)" if lang == "en" else "当前不在 Colab 上（local）"
     assert marker in out
     assert "helper says 42" in out and "trained!" not in out
-    ready = "These notebooks can now be imported" if lang == "en" else "现在可以导入以下笔记本"
-    assert f"{ready}: import helper" in out
+    ready = "These notebooks can now be imported: " if lang == "en" else "现在可以导入以下笔记本："
+    assert f"{ready}import helper" in out

@@ -116,7 +116,7 @@ def test_tiny_cpu_run_reports_both_loops(tmp_path: Path) -> None:
     )
     assert report["learns"] is True
     assert report["world_size"] == 1 and report["device"]["type"] == "cpu"
-    assert "加速比" in format_report(report, "zh") and "learns: true" in format_report(report, "zh")
+    assert "加速比" in format_report(report, "zh") and "能够学习：是" in format_report(report, "zh")
 
 
 def test_cli_json_plot_and_cifar10_from_disk(tmp_path: Path) -> None:

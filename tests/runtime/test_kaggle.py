@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from nbgen.runtime.kaggle import safe_extract
 from nbgen.runtime.kaggle_creds import find_kaggle_credentials, save_kaggle_json
+from nbgen.runtime.kaggle_extract import safe_extract
 from nbgen.runtime.kaggle_text import KaggleError
 from tests.conftest import run_nbgen
 from tests.kaggle_api import KEY, TOKEN, USERNAME, KaggleStandin, kaggle_standin, make_zip
