@@ -55,17 +55,22 @@ def test_colab_standins_behave_like_colab(tmp_path: Path) -> None:
         "import os; print('mydrive', os.path.realpath(os.environ['NBGEN_CONTENT_ROOT'] + '/drive/MyDrive'))\n"
         "print('secret', userdata.get('MY_SECRET') == 'shh')\n"
         "try:\n    userdata.get('NOPE')\nexcept userdata.SecretNotFoundError as e:\n    print('missing', e)\n"
-        "try:\n    files.upload()\nexcept RuntimeError as e:\n    print('upload', e)\n"
+        "print('upload', files.upload(target_dir='up'))\n"
     )
     path = tmp_path / "colab.ipynb"
     path.write_text(dumps_notebook(notebook(("code", code))))
+    (tmp_path / "up").mkdir()
+    (tmp_path / "picked.json").write_text("{}")
     result = run_nbgen("run", str(path), "--drive", str(tmp_path / "mine"), cwd=tmp_path,
-                       env={"COLAB_SECRET_MY_SECRET": "shh"})  # fmt: skip
+                       env={"COLAB_SECRET_MY_SECRET": "shh",
+                            "NBGEN_STANDIN_UPLOAD": str(tmp_path / "picked.json")})  # fmt: skip
     assert result.returncode == 0, result.stderr
     out = outputs_text(tmp_path / "colab.run.ipynb")
     assert f"mydrive {tmp_path / 'mine'}" in out
     assert "secret True" in out and "missing Secret NOPE does not exist." in out
-    assert "upload files.upload() needs the Colab browser UI" in out
+    assert (
+        "Saving picked.json to up/picked.json" in out and "upload {'up/picked.json': b'{}'}" in out
+    )
 
 
 def test_bad_arguments(tmp_path: Path) -> None:

@@ -173,3 +173,18 @@ def test_torchrun_ddp_two_processes_on_gloo(tmp_path: Path) -> None:
     rank_rate = 4 * 2 / (sum(report["results"][0]["step_ms"]) / 1000)
     assert report["results"][0]["train_images_per_s"] > rank_rate  # summed over both ranks
     assert result.stdout.count("train img/s") == 1  # rank 0 alone prints
+
+
+def test_the_notebook_cell_leaves_torch_settings_as_it_found_them() -> None:
+    from nbgen.runtime.bench_cell import torch_settings_kept
+
+    torch.backends.cudnn.benchmark = False
+    torch.manual_seed(1234)
+    expected = torch.rand(3)
+    torch.manual_seed(1234)
+    with torch_settings_kept():
+        torch.backends.cudnn.benchmark = True
+        torch.manual_seed(0)
+        torch.rand(100)
+    assert torch.backends.cudnn.benchmark is False
+    assert torch.equal(torch.rand(3), expected)

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import errno
+import os
+import re
 import sys
 from pathlib import Path
 
 import pytest
 
-from nbgen.runtime.drive import enter_work_folder, local_work_folder, mount_drive
+from nbgen.runtime.drive import DriveError, enter_work_folder, local_work_folder, mount_drive
 
 
 @pytest.fixture(autouse=True)
@@ -69,3 +72,65 @@ def test_enter_work_folder_creates_lists_and_imports(
 
     assert helper_mod_xyz.VALUE == 42
     sys.modules.pop("helper_mod_xyz")
+
+
+@pytest.mark.parametrize(
+    ("failure", "needle"),
+    [
+        ("space", "the path has a space"),
+        ("symlink", "it is a symbolic link"),
+        ("files", "already holds files"),
+        ("notdir", "it is a file"),
+        ("timeout", "very many files"),
+        ("domain", "Workspace administrator"),
+        ("refused", "allow every permission"),
+        ("failed", "Drive could not be mounted (mount failed)"),
+    ],
+)
+def test_each_mount_failure_says_what_to_do(
+    colab_stubs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: str, needle: str
+) -> None:
+    monkeypatch.setenv("NBGEN_STANDIN_DRIVE", str(tmp_path / "mydrive"))
+    monkeypatch.setenv("NBGEN_CONTENT_ROOT", str(tmp_path / "content"))
+    monkeypatch.setenv("NBGEN_STANDIN_DRIVE_FAIL", failure)
+    with pytest.raises(DriveError, match=re.escape(needle)) as info:
+        mount_drive(lang="en")
+    assert "\n" not in str(info.value)
+    assert info.value._render_traceback_() == [f"\x1b[31mDriveError: {info.value}\x1b[0m"]
+    with pytest.raises(DriveError, match="云端硬盘"):
+        mount_drive(lang="zh")
+
+
+def test_a_stale_mount_is_mounted_again(
+    colab_stubs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    monkeypatch.setenv("NBGEN_STANDIN_DRIVE", str(tmp_path / "mydrive"))
+    monkeypatch.setenv("NBGEN_CONTENT_ROOT", str(tmp_path / "content"))
+    assert mount_drive(lang="en")
+    link = str(tmp_path / "content" / "drive" / "MyDrive")
+    real_listdir = os.listdir
+
+    def dead_fuse(path: str) -> list[str]:  # what a dead Drive mount answers
+        if str(path) == link:
+            raise OSError(errno.ENOTCONN, "Transport endpoint is not connected", path)
+        return real_listdir(path)
+
+    monkeypatch.setattr(os, "listdir", dead_fuse)
+    capsys.readouterr()
+    assert mount_drive(lang="en")
+    out = capsys.readouterr().out
+    assert "stopped answering; mounting it again" in out
+    assert "Mounted at /content/drive" in out  # force_remount=True went through
+
+
+def test_a_new_work_folder_on_colab_is_announced_with_its_neighbours(
+    colab_stubs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    monkeypatch.setenv("NBGEN_CONTENT_ROOT", str(tmp_path / "content"))
+    drive = tmp_path / "content" / "drive" / "MyDrive"
+    (drive / "my_project").mkdir(parents=True)
+    enter_work_folder("/content/drive/MyDrive/my_projcet", lang="en", drive_mounted=True)
+    out = capsys.readouterr().out
+    assert "did not exist and was created" in out and "my_project/" in out

@@ -48,7 +48,7 @@ def test_cpu_report_calls_is_available_and_explains(
 def test_visible_devices_is_exported(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")  # restored (unset) after the test
     report = check_environment(lang="zh", cuda_visible_devices="1")
     import os
 
