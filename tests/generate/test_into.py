@@ -115,5 +115,5 @@ def test_a_broken_form_value_names_the_cell(tmp_path: Path) -> None:
     user_notebook(path)
     refresh_setup(path, spec_file=None, flags={})
     path.write_text(path.read_text().replace("LANG = 'en'", "LANG = 'fr'"))
-    with pytest.raises(UsageError, match="train.ipynb: the parameters cell: 'lang'"):
+    with pytest.raises(UsageError, match=r"train\.ipynb: the parameters cell: 'lang'"):
         refresh_setup(path, spec_file=None, flags={})
