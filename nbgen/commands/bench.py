@@ -35,7 +35,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--batch-size", type=int, default=128, metavar="N")
     add("--stem", default="cifar", choices=("cifar", "imagenet"))
     add("--amp", default="auto", choices=("auto", "bf16", "fp16", "off"))
-    add("--compile", default="off", choices=("on", "off"), help="torch.compile the optimized model")
+    add(
+        "--compile",
+        default="auto",
+        choices=("auto", "on", "off"),
+        help="torch.compile the optimized loop (auto: on a GPU; falls back to eager if it fails)",
+    )
     add("--workers", type=int, default=2, metavar="N", help="DataLoader workers of the naive loop")
     add("--json", type=Path, metavar="FILE", help="write the report as JSON")
     add("--plot", type=Path, metavar="FILE", help="write a PNG chart of the two loops")
@@ -46,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     settings = dict(
         device=args.device, data=args.data, data_dir=args.data_dir, mode=args.mode,
         steps=args.steps, warmup=args.warmup, epochs=args.epochs, batch_size=args.batch_size,
-        stem=args.stem, amp=args.amp, compile=args.compile == "on", num_workers=args.workers,
+        stem=args.stem, amp=args.amp, compile=args.compile, num_workers=args.workers,
         progress=not args.quiet,
     )  # fmt: skip
     return bench(settings, json_path=args.json, plot_path=args.plot)

@@ -26,7 +26,7 @@ class BenchConfig:
     batch_size: int = 128
     stem: str = "cifar"  # cifar | imagenet
     amp: str = "auto"  # auto | bf16 | fp16 | off
-    compile: bool = False
+    compile: str = "auto"  # auto (on a GPU) | on | off
     learn_steps: int = 30
     seed: int = 0
     num_workers: int = 2
@@ -46,6 +46,9 @@ class ModeResult:
     peak_mem_mb: float | None
     mfu: float | None
     step_ms: list[float] = field(default_factory=list)
+    precision: str = "fp32"  # fp32 | tf32 | fp16 | bf16: what the math ran in (MFU's peak)
+    compiled: bool = False  # torch.compile ran (False after a fallback to eager)
+    clocks: str | None = None  # SM clock (now, max) halfway through the timed steps
 
 
 _BENCH_LABELS = {

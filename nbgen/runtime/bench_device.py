@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import shutil
+import statistics
+import subprocess
+import threading
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
 
 import torch
 from torch import nn
@@ -15,15 +20,20 @@ from nbgen.runtime.bench_config import BenchConfig, BenchError, mode_label
 
 
 def pick_device(name: str) -> torch.device:
-    """auto → cuda when available; asking for cuda without one is a clear error."""
+    """auto → cuda when available; asking for cuda without one is a clear error.
+
+    Under torchrun each process takes the GPU of its LOCAL_RANK, modulo the GPUs it can see:
+    launchers that give each process one visible GPU (LOCAL_RANK 3, one device) work too.
+    """
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
     if name == "cuda":
         if not torch.cuda.is_available():
             raise BenchError("--device cuda: torch sees no GPU here; use --device cpu or auto")
-        torch.cuda.set_device(local_rank)
-        return torch.device("cuda", local_rank)
+        index = local_rank % torch.cuda.device_count()
+        torch.cuda.set_device(index)
+        return torch.device("cuda", index)
     if name != "cpu":
         raise BenchError(f"device {name!r}: choose auto, cpu or cuda")
     return torch.device("cpu")
@@ -100,12 +110,11 @@ class StepTimer:
 
 
 def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return math.nan
-    pos = (len(ordered) - 1) * q
-    low, high = math.floor(pos), math.ceil(pos)
-    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+    """The ``q`` quantile (0.1, 0.9, ...), interpolated between the values as numpy does."""
+    if len(values) < 2:
+        return values[0] if values else math.nan
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return cuts[round(q * 100) - 1]
 
 
 def sync(device: torch.device) -> None:
@@ -122,18 +131,28 @@ def progress(total: int, desc: str, enabled: bool) -> Any:
     return tqdm(total=total, desc=desc, leave=False)
 
 
+class Timed(NamedTuple):
+    step_ms: list[float]
+    warmup_s: float
+    clocks: str | None  # the SM clock while the timed steps ran (this rank's GPU)
+
+
 def timed_loop(config: BenchConfig, device: torch.device, label: str, one_step: Callable[[], object],
-               timer: StepTimer) -> tuple[list[float], float]:  # fmt: skip
-    """Warm-up steps (timed as a whole), then timed steps; (step times in ms, warm-up s)."""
+               timer: StepTimer) -> Timed:  # fmt: skip
+    """Warm-up steps (timed as a whole), then timed steps. Peak memory counts from the first
+    timed step; the GPU clock is read halfway through them, off the loop's thread."""
     bar = progress(config.warmup + config.steps, mode_label(label, config.lang), config.progress)
-    reset_peak(device)
     start = time.perf_counter()
     warmup_s = 0.0
+    sampler = ClockSampler(device)
     for i in range(config.warmup + config.steps):
         if i == config.warmup:
             sync(device)
             warmup_s = time.perf_counter() - start
+            reset_peak(device)
             timer.mark()
+        if i == config.warmup + config.steps // 2:
+            sampler.start()
         one_step()
         if i >= config.warmup:
             timer.mark()
@@ -141,7 +160,67 @@ def timed_loop(config: BenchConfig, device: torch.device, label: str, one_step: 
             bar.update()
     if bar is not None:
         bar.close()
-    return timer.step_ms(), warmup_s
+    return Timed(timer.step_ms(), warmup_s, sampler.result())
+
+
+class ClockSampler:
+    """``nvidia-smi`` for this rank's GPU (by UUID), in a thread: the query takes ~0.1 s and
+    must not stall a timed step."""
+
+    def __init__(self, device: torch.device) -> None:
+        self.device = device
+        self.thread: threading.Thread | None = None
+        self.value: str | None = None
+
+    def start(self) -> None:
+        if self.device.type == "cuda" and shutil.which("nvidia-smi"):
+            self.thread = threading.Thread(target=self._read, daemon=True)
+            self.thread.start()
+
+    def _read(self) -> None:
+        uuid = getattr(torch.cuda.get_device_properties(self.device), "uuid", None)
+        target = f"GPU-{uuid}" if uuid else str(self.device.index)
+        query = ["nvidia-smi", "-i", target, "--query-gpu=clocks.sm,clocks.max.sm",
+                 "--format=csv,noheader"]  # fmt: skip
+        try:
+            out = subprocess.run(query, capture_output=True, text=True, timeout=10, check=True)
+            self.value = out.stdout.strip() or None
+        except (OSError, subprocess.SubprocessError):
+            self.value = None
+
+    def result(self) -> str | None:
+        if self.thread is not None:
+            self.thread.join(timeout=15)
+        return self.value
+
+
+@contextlib.contextmanager
+def cudnn_autotune(enabled: bool) -> Iterator[None]:
+    """``cudnn.benchmark`` for one loop only: the naive loop runs without it (as the tutorial
+    does), the optimized one with it, and the user's setting comes back after."""
+    saved = torch.backends.cudnn.benchmark
+    torch.backends.cudnn.benchmark = enabled
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.benchmark = saved
+
+
+@contextlib.contextmanager
+def rank_zero_first() -> Iterator[None]:
+    """Under torchrun, rank 0 does the block first (a download) while the others wait at a
+    barrier, then they do it (finding the files there)."""
+    import torch.distributed as dist
+
+    rank, size = world()
+    together = size > 1 and dist.is_available() and dist.is_initialized()
+    if together and rank != 0:
+        dist.barrier()
+    try:
+        yield
+    finally:
+        if together and rank == 0:
+            dist.barrier()
 
 
 def reset_peak(device: torch.device) -> None:

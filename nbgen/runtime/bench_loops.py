@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import torch
@@ -15,7 +15,9 @@ from torch import nn
 from nbgen.runtime.bench_config import BenchConfig, ModeResult, mode_label
 from nbgen.runtime.bench_device import (
     StepTimer,
+    Timed,
     all_sum,
+    cudnn_autotune,
     percentile,
     pick_amp,
     progress,
@@ -24,15 +26,17 @@ from nbgen.runtime.bench_device import (
     world,
     wrap_ddp,
 )
-from nbgen.runtime.bench_model import (
-    ArrayCifar,
-    build_model,
-    gpu_augment,
-    load_arrays,
-    normalize,
-    pil_transform,
+from nbgen.runtime.bench_model import ArrayCifar, build_model, load_arrays, normalize, pil_transform
+from nbgen.runtime.bench_report import mfu, precision_of
+from nbgen.runtime.bench_steps import (
+    Batches,
+    CompiledStep,
+    device_data,
+    make_optimizer,
+    make_step,
+    prepare_model,
+    want_compile,
 )
-from nbgen.runtime.bench_report import mfu
 
 
 def naive_batches(
@@ -69,97 +73,36 @@ def run_naive(
         optimizer.step()
         loss.item()  # what the tutorial prints every step: a host sync
 
-    # the wall clock: waiting for the data loader is the point
-    step_ms, warmup_s = timed_loop(
-        config, device, "naive", one_step, StepTimer(torch.device("cpu"))
-    )
-    infer = inference_rate(model, device, None, False, config, data)
-    return summarize("naive", config, device, step_ms, warmup_s, infer, flops)
-
-
-def make_step(
-    model: nn.Module,
-    optimizer: torch.optim.Optimizer,
-    amp: torch.dtype | None,
-    device: torch.device,
-) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
-    """One optimized training step; returns the loss on the device (no host sync)."""
-    scaler = torch.amp.GradScaler(device.type, enabled=amp is torch.float16)
-
-    def step(images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        optimizer.zero_grad(set_to_none=True)
-        with torch.autocast(device.type, dtype=amp or torch.float32, enabled=amp is not None):
-            loss = F.cross_entropy(model(images), labels)
-        scaler.scale(loss).backward()
-        scaler.step(optimizer)
-        scaler.update()
-        return loss.detach()
-
-    return step
-
-
-def make_optimizer(
-    model: nn.Module, device: torch.device, lr: float = 0.05
-) -> torch.optim.Optimizer:
-    params = list(model.parameters())
-    try:
-        return torch.optim.SGD(params, lr=lr, momentum=0.9, weight_decay=5e-4, nesterov=True,
-                               fused=device.type == "cuda")  # fmt: skip
-    except (RuntimeError, TypeError):  # an older torch without fused SGD
-        return torch.optim.SGD(
-            params, lr=lr, momentum=0.9, weight_decay=5e-4, nesterov=True, foreach=True
-        )
-
-
-def prepare_model(config: BenchConfig, device: torch.device) -> nn.Module:
-    torch.manual_seed(config.seed)
-    model = build_model(config.stem).to(device).to(memory_format=torch.channels_last)
-    return wrap_ddp(model, device)
-
-
-def device_data(
-    data: Any, targets: list[int], device: torch.device
-) -> tuple[torch.Tensor, torch.Tensor]:
-    images = torch.from_numpy(data).to(device).permute(0, 3, 1, 2).contiguous()
-    return images, torch.tensor(targets, device=device)
-
-
-def optimized_batch(
-    images: torch.Tensor, labels: torch.Tensor, batch_size: int, generator: torch.Generator
-) -> tuple[torch.Tensor, torch.Tensor]:
-    index = torch.randperm(len(labels), device=images.device, generator=generator)[:batch_size]
-    batch = normalize(gpu_augment(images[index], generator))
-    return batch.contiguous(memory_format=torch.channels_last), labels[index]
+    with cudnn_autotune(False):  # the tutorial's way: no autotuning
+        # the wall clock: waiting for the data loader is the point
+        timed = timed_loop(config, device, "naive", one_step, StepTimer(torch.device("cpu")))
+        infer = inference_rate(model, device, None, False, config, data)
+    precision = precision_of(None, device)
+    return summarize("naive", config, device, timed, infer, flops, precision, compiled=False)
 
 
 def run_optimized(
     config: BenchConfig, device: torch.device, data: Any, targets: list[int], flops: float
 ) -> ModeResult:
-    torch.backends.cudnn.benchmark = True
     amp = pick_amp(config.amp, device)
     model = prepare_model(config, device)
     optimizer = make_optimizer(model, device)
-    compiled: nn.Module = torch.compile(model) if config.compile else model  # type: ignore[assignment]
-    step = make_step(compiled, optimizer, amp, device)
-    images, labels = device_data(data, targets, device)
-    generator = torch.Generator(device=device).manual_seed(config.seed)
-    step_ms, warmup_s = timed_loop(
-        config, device, "optimized",
-        lambda: step(*optimized_batch(images, labels, config.batch_size, generator)),
-        StepTimer(device),
-    )  # fmt: skip
-    infer = inference_rate(compiled, device, amp, True, config, data)
-    return summarize("optimized", config, device, step_ms, warmup_s, infer, flops)
+    compiling = want_compile(config.compile, device)
+    step = CompiledStep(model, lambda m: make_step(m, optimizer, amp, device), compiling)
+    batches = Batches(*device_data(data, targets, device), config)
+    if compiling and config.warmup < 1:  # compiling belongs in the warm-up, never a timed step
+        config = BenchConfig(**{**vars(config), "warmup": 1})
+    with cudnn_autotune(True):
+        timed = timed_loop(config, device, "optimized", lambda: step(*batches()), StepTimer(device))
+        infer = inference_rate(model, device, amp, True, config, data)
+    precision = precision_of(amp, device)
+    return summarize("optimized", config, device, timed, infer, flops, precision, step.compiled)
 
 
 def inference_rate(
-    model: nn.Module,
-    device: torch.device,
-    amp: torch.dtype | None,
-    channels_last: bool,
-    config: BenchConfig,
-    data: Any,
-) -> float:
+    model: nn.Module, device: torch.device, amp: torch.dtype | None, channels_last: bool,
+    config: BenchConfig, data: Any,
+) -> float:  # fmt: skip
     """Forward-only images per second on one resident batch (eval mode, no grad)."""
     batch = normalize(torch.from_numpy(data[: config.batch_size]).to(device).permute(0, 3, 1, 2))
     if channels_last:
@@ -181,26 +124,20 @@ def inference_rate(
 
 
 def summarize(
-    mode: str,
-    config: BenchConfig,
-    device: torch.device,
-    step_ms: list[float],
-    warmup_s: float,
-    infer: float,
-    flops: float,
-) -> ModeResult:
+    mode: str, config: BenchConfig, device: torch.device, timed: Timed, infer: float,
+    flops: float, precision: str, compiled: bool,
+) -> ModeResult:  # fmt: skip
+    step_ms = timed.step_ms
     total_s = sum(step_ms) / 1000
     rate = all_sum(config.batch_size * len(step_ms) / total_s, device)
     peak = torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None
     return ModeResult(
         mode=mode, train_images_per_s=rate, infer_images_per_s=infer,
         step_ms_median=statistics.median(step_ms), step_ms_p10=percentile(step_ms, 0.1),
-        step_ms_p90=percentile(step_ms, 0.9), warmup_s=warmup_s, peak_mem_mb=peak,
-        mfu=mfu(rate, flops, device), step_ms=step_ms,
+        step_ms_p90=percentile(step_ms, 0.9), warmup_s=timed.warmup_s, peak_mem_mb=peak,
+        mfu=mfu(rate, flops, device, precision), step_ms=step_ms, precision=precision,
+        compiled=compiled, clocks=timed.clocks,
     )  # fmt: skip
-
-
-# ---- what the numbers mean ---------------------------------------------------------------------
 
 
 def learning_check(
@@ -213,28 +150,34 @@ def learning_check(
     step = make_step(model, make_optimizer(model, device, lr=0.004), amp, device)
     images, labels = device_data(data[:8], targets[:8], device)
     batch = normalize(images).contiguous(memory_format=torch.channels_last)
-    first = float(step(batch, labels))
-    return any(float(step(batch, labels)) < first / 2 for _ in range(config.learn_steps))
+    with cudnn_autotune(True):
+        first = float(step(batch, labels))
+        return any(float(step(batch, labels)) < first / 2 for _ in range(config.learn_steps))
 
 
 def train_epochs(config: BenchConfig, device: torch.device, data: Any, targets: list[int]) -> float:
-    """Train the optimized loop for ``config.epochs`` and return test accuracy."""
+    """Train the optimized loop for ``config.epochs`` (each rank its shard) and return test
+    accuracy."""
     amp = pick_amp(config.amp, device)
     model = prepare_model(config, device)
-    optimizer = make_optimizer(model, device)
-    step = make_step(model, optimizer, amp, device)
-    images, labels = device_data(data, targets, device)
-    generator = torch.Generator(device=device).manual_seed(config.seed)
-    steps_per_epoch = max(1, len(labels) // config.batch_size)
-    bar = progress(
-        config.epochs * steps_per_epoch, mode_label("epochs", config.lang), config.progress
-    )
-    for _ in range(config.epochs * steps_per_epoch):
-        step(*optimized_batch(images, labels, config.batch_size, generator))
-        if bar is not None:
-            bar.update()
+    step = make_step(model, make_optimizer(model, device), amp, device)
+    batches = Batches(*device_data(data, targets, device), config)
+    steps_per_epoch = max(1, len(targets) // (config.batch_size * world()[1]))
+    total = config.epochs * steps_per_epoch
+    bar = progress(total, mode_label("epochs", config.lang), config.progress)
+    with cudnn_autotune(True):
+        for _ in range(total):
+            step(*batches())
+            if bar is not None:
+                bar.update()
     if bar is not None:
         bar.close()
+    return test_accuracy(config, device, model, amp)
+
+
+def test_accuracy(
+    config: BenchConfig, device: torch.device, model: nn.Module, amp: torch.dtype | None
+) -> float:
     test_data, test_targets = load_arrays(config, train=False)
     test_images, test_labels = device_data(test_data, test_targets, device)
     correct = 0

@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from nbgen.runtime.bench_config import BenchConfig, BenchError
+from nbgen.runtime.bench_device import rank_zero_first
 
 CIFAR_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR_STD = (0.2470, 0.2435, 0.2616)
@@ -58,8 +59,9 @@ def load_arrays(config: BenchConfig, train: bool = True) -> tuple[Any, list[int]
     if config.data != "cifar10":
         raise BenchError(f"data {config.data!r}: choose synthetic or cifar10")
     folder = os.path.join(config.data_dir, CIFAR_FOLDER)
-    if not all(os.path.isfile(os.path.join(folder, name)) for name in CIFAR_FILES):
-        download_cifar10(config)
+    with rank_zero_first():  # under torchrun, one download, not one per rank into one folder
+        if not all(os.path.isfile(os.path.join(folder, name)) for name in CIFAR_FILES):
+            download_cifar10(config)
     return read_cifar10(folder, train)
 
 
@@ -129,8 +131,17 @@ def gpu_augment(images: torch.Tensor, generator: torch.Generator | None = None) 
     return torch.where(flip[:, None, None, None], out.flip(3), out)
 
 
-def normalize(images: torch.Tensor) -> torch.Tensor:
+def norm_stats(device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """CIFAR-10's mean and std on ``device``: made once per loop, since building a tensor from
+    Python numbers on a GPU is a blocking copy."""
+    mean = torch.tensor(CIFAR_MEAN, device=device).view(1, 3, 1, 1)
+    std = torch.tensor(CIFAR_STD, device=device).view(1, 3, 1, 1)
+    return mean, std
+
+
+def normalize(
+    images: torch.Tensor, stats: tuple[torch.Tensor, torch.Tensor] | None = None
+) -> torch.Tensor:
     """uint8 NCHW → normalized float, the same numbers as ToTensor + Normalize."""
-    mean = torch.tensor(CIFAR_MEAN, device=images.device).view(1, 3, 1, 1)
-    std = torch.tensor(CIFAR_STD, device=images.device).view(1, 3, 1, 1)
+    mean, std = stats if stats is not None else norm_stats(images.device)
     return (images.float() / 255 - mean) / std

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import shutil
-import subprocess
 from typing import Any
 
 import torch
@@ -17,18 +15,24 @@ from nbgen.runtime.bench_device import world
 from nbgen.runtime.bench_model import build_model
 from nbgen.runtime.env import display_width, pad
 
-# Dense (no sparsity) tensor-core peaks in FLOP/s, by a substring of the device name; the first
-# match wins, so the more specific names come first.
-PEAK_FLOPS: dict[str, float] = {
-    "H100 PCIe": 756e12,
-    "H100": 989e12,  # SXM, bf16
-    "H200": 989e12,
-    "A100": 312e12,  # bf16
-    "L4": 121e12,  # fp16/bf16
-    "A10G": 70e12,
-    "V100": 125e12,  # fp16
-    "T4": 65e12,  # fp16
-    "P100": 18.7e12,
+# Dense (no sparsity) peaks in TFLOP/s by precision, for the device names torch reports
+# (torch.cuda.get_device_name), from NVIDIA's data sheets. None: no such tensor-core path.
+# A name not listed gets no MFU ("unknown GPU") rather than a neighbour's figure.
+PEAK_TFLOPS: dict[str, dict[str, float | None]] = {
+    "Tesla T4": {"fp32": 8.1, "tf32": None, "fp16": 65.0, "bf16": None},
+    "Tesla P100-PCIE-16GB": {"fp32": 9.3, "tf32": None, "fp16": 18.7, "bf16": None},
+    "Tesla V100-SXM2-16GB": {"fp32": 15.7, "tf32": None, "fp16": 125.0, "bf16": None},
+    "Tesla V100-SXM2-32GB": {"fp32": 15.7, "tf32": None, "fp16": 125.0, "bf16": None},
+    "NVIDIA A100-SXM4-40GB": {"fp32": 19.5, "tf32": 156.0, "fp16": 312.0, "bf16": 312.0},
+    "NVIDIA A100-SXM4-80GB": {"fp32": 19.5, "tf32": 156.0, "fp16": 312.0, "bf16": 312.0},
+    "NVIDIA A100-PCIE-40GB": {"fp32": 19.5, "tf32": 156.0, "fp16": 312.0, "bf16": 312.0},
+    "NVIDIA A100 80GB PCIe": {"fp32": 19.5, "tf32": 156.0, "fp16": 312.0, "bf16": 312.0},
+    "NVIDIA L4": {"fp32": 30.3, "tf32": 60.0, "fp16": 121.0, "bf16": 121.0},
+    "NVIDIA L40S": {"fp32": 91.6, "tf32": 183.0, "fp16": 362.0, "bf16": 362.0},
+    "NVIDIA H100 80GB HBM3": {"fp32": 67.0, "tf32": 494.7, "fp16": 989.4, "bf16": 989.4},
+    "NVIDIA H100 PCIe": {"fp32": 51.0, "tf32": 378.0, "fp16": 756.0, "bf16": 756.0},
+    "NVIDIA H100 NVL": {"fp32": 60.0, "tf32": 417.5, "fp16": 835.5, "bf16": 835.5},
+    "NVIDIA H200": {"fp32": 67.0, "tf32": 494.7, "fp16": 989.4, "bf16": 989.4},
 }
 
 
@@ -43,18 +47,33 @@ def forward_flops(stem: str) -> float:
     return float(counter.get_total_flops())
 
 
-def peak_flops(device_name: str) -> float | None:
-    for key, value in PEAK_FLOPS.items():
-        if key in device_name:
-            return value
-    return None
+def peak_flops(device_name: str, precision: str) -> float | None:
+    """The dense peak in FLOP/s of ``device_name`` (exactly as torch reports it) in
+    ``precision``; None for a GPU or a precision the table does not know."""
+    peaks = PEAK_TFLOPS.get(device_name.strip())
+    value = peaks.get(precision) if peaks else None
+    return None if value is None else value * 1e12
 
 
-def mfu(images_per_s: float, flops_per_image: float, device: torch.device) -> float | None:
-    """Model FLOP utilisation: training is ~3x the forward FLOPs, against the dense peak."""
+def precision_of(amp: torch.dtype | None, device: torch.device) -> str:
+    """What the math runs in: the autocast dtype, else fp32, which cuDNN runs as TF32 on
+    Ampere and newer (``cudnn.allow_tf32`` is on by default; ResNet is convolutions)."""
+    if amp is torch.float16:
+        return "fp16"
+    if amp is torch.bfloat16:
+        return "bf16"
+    ampere = device.type == "cuda" and torch.cuda.get_device_capability(device)[0] >= 8
+    return "tf32" if ampere and torch.backends.cudnn.allow_tf32 else "fp32"
+
+
+def mfu(
+    images_per_s: float, flops_per_image: float, device: torch.device, precision: str
+) -> float | None:
+    """Model FLOP utilisation: training is ~3x the forward FLOPs, against the dense peak of
+    the precision the loop ran in, for every rank together."""
     if device.type != "cuda":
         return None
-    peak = peak_flops(torch.cuda.get_device_name(device))
+    peak = peak_flops(torch.cuda.get_device_name(device), precision)
     if peak is None:
         return None
     return images_per_s * 3 * flops_per_image / (peak * world()[1])
@@ -71,29 +90,20 @@ def environment(device: torch.device) -> dict[str, Any]:
     if device.type == "cuda":
         props = torch.cuda.get_device_properties(device)
         info.update(name=props.name, capability=f"{props.major}.{props.minor}",
-                    memory_gb=round(props.total_memory / 2**30, 1), clocks=gpu_clocks())  # fmt: skip
+                    memory_gb=round(props.total_memory / 2**30, 1))  # fmt: skip
     else:
         info["name"] = "CPU"
     return info
 
 
-def gpu_clocks() -> str | None:
-    if shutil.which("nvidia-smi") is None:
-        return None
-    query = ["nvidia-smi", "--query-gpu=clocks.sm,clocks.max.sm", "--format=csv,noheader"]
-    try:
-        return subprocess.run(
-            query, capture_output=True, text=True, timeout=10, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-
-
 _BENCH_TEXT: dict[str, dict[str, Any]] = {
     "en": {
         "device": "device: {name} ({type}), torch {torch}, world size {world}, {stem}, batch {batch}",
-        "gpu": "  capability {capability}, {memory} GiB, CUDA {cuda}, cuDNN {cudnn}, "
-        "SM clock (now, max) {clocks}",
+        "gpu": "  capability {capability}, {memory} GiB, CUDA {cuda}, cuDNN {cudnn}",
+        "clock": "{mode}: SM clock while timed (now, max) {clocks}",
+        "mfu_unknown": "MFU: unknown GPU {name!r} (no peak figure for it in nbgen)",
+        "runs": "{mode}: {precision}, {how}",
+        "how": ("eager", "torch.compile"),
         "host": "  {cpus} CPUs, Python {python}",
         "columns": (
             "mode",
@@ -108,13 +118,15 @@ _BENCH_TEXT: dict[str, dict[str, Any]] = {
         "learns": "learns: {learns}",
         "yes_no": ("false", "true"),
         "accuracy": "test accuracy after {epochs} epochs: {accuracy:.1f}%",
-        "unknown": "n/a",
         "stem": {"cifar": "cifar stem", "imagenet": "imagenet stem"},
     },
     "zh": {
         "device": "设备：{name}（{type}），torch {torch}，进程数 {world}，{stem}，批大小 {batch}",
-        "gpu": "  计算能力 {capability}，显存 {memory} GiB，CUDA {cuda}，cuDNN {cudnn}，"
-        "SM 时钟（当前，最大）{clocks}",
+        "gpu": "  计算能力 {capability}，显存 {memory} GiB，CUDA {cuda}，cuDNN {cudnn}",
+        "clock": "{mode}：计时期间的 SM 时钟（当前，最大）{clocks}",
+        "mfu_unknown": "MFU：未知 GPU {name!r}（nbgen 没有它的峰值数据）",
+        "runs": "{mode}：{precision}，{how}",
+        "how": ("即时执行", "torch.compile"),
         "host": "  {cpus} 个 CPU，Python {python}",
         "columns": (
             "模式",
@@ -129,7 +141,6 @@ _BENCH_TEXT: dict[str, dict[str, Any]] = {
         "learns": "能够学习：{learns}",
         "yes_no": ("否", "是"),
         "accuracy": "训练 {epochs} 轮后的测试准确率：{accuracy:.1f}%",
-        "unknown": "未知",
         "stem": {"cifar": "CIFAR 输入层", "imagenet": "ImageNet 输入层"},
     },
 }
@@ -146,8 +157,7 @@ def format_report(report: dict[str, Any], lang: str = "en") -> str:
                                    world=report["world_size"], stem=stem, batch=config["batch_size"])]  # fmt: skip
     if dev["type"] == "cuda":
         lines.append(text["gpu"].format(capability=dev.get("capability"), memory=dev.get("memory_gb"),
-                                        cuda=dev["cuda"], cudnn=dev["cudnn"],
-                                        clocks=dev.get("clocks") or text["unknown"]))  # fmt: skip
+                                        cuda=dev["cuda"], cudnn=dev["cudnn"]))  # fmt: skip
     lines.append(text["host"].format(cpus=dev["cpu_count"], python=dev["python"]))
     header = _row(text["columns"])
     lines += [header, "-" * display_width(header)]
@@ -157,6 +167,14 @@ def format_report(report: dict[str, Any], lang: str = "en") -> str:
         util = "-" if r["mfu"] is None else f"{100 * r['mfu']:.1f}%"
         lines.append(_row((mode_label(r["mode"], lang), f"{r['train_images_per_s']:.1f}",
                            f"{r['infer_images_per_s']:.1f}", steps, f"{r['warmup_s']:.2f}", peak, util)))  # fmt: skip
+    for r in report["results"]:
+        label = mode_label(r["mode"], lang)
+        how = text["how"][bool(r.get("compiled"))]
+        lines.append(text["runs"].format(mode=label, precision=r.get("precision"), how=how))
+        if r.get("clocks"):
+            lines.append(text["clock"].format(mode=label, clocks=r["clocks"]))
+    if dev["type"] == "cuda" and any(r["mfu"] is None for r in report["results"]):
+        lines.append(text["mfu_unknown"].format(name=dev.get("name")))
     if report["speedup"] is not None:
         lines.append(text["speedup"].format(speedup=report["speedup"]))
     lines.append(text["learns"].format(learns=text["yes_no"][bool(report["learns"])]))

@@ -121,7 +121,8 @@ def _kaggle_ref(ref: str | KaggleRef, dataset: str, competition: str, lang: str)
         kind = "dataset" if dataset else "competition"
         parsed = parse_kaggle_ref(dataset or competition, lang)
         if parsed.kind != kind:
-            raise KaggleError(kaggle_text(lang)["bad_ref"].format(value=dataset or competition))
+            key = "bad_slug" if kind == "dataset" else "bad_name"
+            raise KaggleError(kaggle_text(lang)[key].format(value=dataset or competition))
         return parsed
     return parse_kaggle_ref(ref, lang)
 

@@ -42,6 +42,9 @@ KAGGLE_TEXT: dict[str, dict[str, str]] = {
         "no_client": "The kaggle client is not installed: pip install kaggle",
         "bad_ref": "{value!r} does not name Kaggle data; paste owner/slug, a competition name, a "
         "kaggle.com address, or the page's 'kaggle datasets download -d ...' command",
+        "bad_slug": "{value!r} is not a Kaggle data set; expected OWNER/SLUG, e.g. "
+        "zalando-research/fashionmnist",
+        "bad_name": "{value!r} is not a Kaggle competition name; expected e.g. titanic",
         "unsafe": "{archive}: member {member!r} would land outside {target}; refused, nothing extracted.",
         "bad_zip": "{archive} is not a valid zip archive (interrupted download?); run again with force=True.",
         "upload": "Upload your kaggle.json (Kaggle > Settings > API > Create New Token):",
@@ -87,6 +90,8 @@ KAGGLE_TEXT: dict[str, dict[str, str]] = {
         "no_client": "未安装 kaggle 客户端：pip install kaggle",
         "bad_ref": "{value!r} 不是 Kaggle 数据；请粘贴 owner/slug、比赛名称、kaggle.com 页面地址，"
         "或页面上的 “kaggle datasets download -d ...” 命令",
+        "bad_slug": "{value!r} 不是 Kaggle 数据集；格式应为 `OWNER/SLUG`，例如 `zalando-research/fashionmnist`",
+        "bad_name": "{value!r} 不是 Kaggle 比赛名称；例如 titanic",
         "unsafe": "{archive}：成员 {member!r} 会被解压到 {target} 之外；已拒绝，未解压任何文件。",
         "bad_zip": "{archive} 不是有效的 zip 文件（下载被中断？）；请设置 force=True 重新运行。",
         "upload": "请上传你的 kaggle.json（Kaggle > Settings > API > Create New Token）：",

@@ -90,12 +90,31 @@ def test_flop_count_matches_the_published_resnet101_figure() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "peak"),
-    [("Tesla T4", 65e12), ("NVIDIA A100-SXM4-40GB", 312e12), ("NVIDIA H100 80GB HBM3", 989e12),
-     ("NVIDIA H100 PCIe", 756e12), ("NVIDIA L4", 121e12), ("Some Future GPU", None)],
-)  # fmt: skip
-def test_peak_table(name: str, peak: float | None) -> None:
-    assert peak_flops(name) == peak
+    ("name", "precision", "peak"),
+    [
+        ("Tesla T4", "fp16", 65e12),
+        ("Tesla T4", "fp32", 8.1e12),
+        ("Tesla T4", "bf16", None),  # no bf16 tensor cores on Turing
+        ("NVIDIA A100-SXM4-40GB", "bf16", 312e12),
+        ("NVIDIA A100-SXM4-80GB", "tf32", 156e12),
+        ("NVIDIA A100-PCIE-40GB", "fp32", 19.5e12),
+        ("NVIDIA H100 80GB HBM3", "bf16", 989.4e12),
+        ("NVIDIA H100 PCIe", "bf16", 756e12),
+        ("NVIDIA H100 NVL", "fp16", 835.5e12),
+        ("NVIDIA H200", "bf16", 989.4e12),
+        ("NVIDIA L4", "bf16", 121e12),
+        ("NVIDIA L40S", "bf16", 362e12),
+        ("Tesla V100-SXM2-16GB", "fp16", 125e12),
+        ("Tesla P100-PCIE-16GB", "fp16", 18.7e12),
+        # names that substring matching sent to the wrong card
+        ("NVIDIA L40", "bf16", None),
+        ("NVIDIA RTX A1000", "fp16", None),
+        ("NVIDIA T400", "fp16", None),
+        ("Some Future GPU", "bf16", None),
+    ],
+)
+def test_peaks_by_exact_name_and_precision(name: str, precision: str, peak: float | None) -> None:
+    assert peak_flops(name, precision) == (None if peak is None else pytest.approx(peak))
 
 
 def test_tiny_cpu_run_reports_both_loops(tmp_path: Path) -> None:
@@ -188,3 +207,102 @@ def test_the_notebook_cell_leaves_torch_settings_as_it_found_them() -> None:
         torch.rand(100)
     assert torch.backends.cudnn.benchmark is False
     assert torch.equal(torch.rand(3), expected)
+
+
+def test_fp16_with_a_skipped_first_step_keeps_fused_sgd_finite() -> None:
+    """The T4 case: GradScaler skips step 1 (overflow); fused SGD must not then read its
+    never-written momentum buffers as NaN. Forced on the CPU with a tiny model."""
+    from nbgen.runtime.bench_steps import make_optimizer
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 4))
+    optimizer = make_optimizer(model, torch.device("cpu"), lr=0.1, fused=True)
+    assert optimizer.defaults["fused"] is True
+    scaler = torch.amp.GradScaler("cpu")
+    x, y = torch.randn(32, 8), torch.randint(0, 4, (32,))
+    losses = []
+    for step in range(6):
+        optimizer.zero_grad(set_to_none=True)
+        with torch.autocast("cpu", dtype=torch.float16):
+            loss = torch.nn.functional.cross_entropy(model(x), y)
+        scaled = scaler.scale(loss)
+        if step == 0:
+            scaled = scaled * float("inf")  # the first step overflows and is skipped
+        scaled.backward()
+        scaler.step(optimizer)
+        scaler.update()
+        losses.append(float(loss.detach()))
+        if step == 1:
+            assert all(torch.isfinite(p).all() for p in model.parameters())
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+    assert losses[-1] < losses[1]
+
+
+def test_a_failing_compile_falls_back_to_eager_and_says_so(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from nbgen.runtime.bench_steps import CompiledStep, make_optimizer, make_step
+
+    def broken_backend(graph: object, inputs: object) -> object:
+        raise RuntimeError("no C compiler on this image")
+
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(12, 3))
+    optimizer = make_optimizer(model, torch.device("cpu"))
+    step = CompiledStep(model, lambda m: make_step(m, optimizer, None, torch.device("cpu")),
+                        True, backend=broken_backend)  # fmt: skip
+    loss = step(torch.randn(4, 3, 2, 2), torch.tensor([0, 1, 2, 0]))
+    assert torch.isfinite(loss) and step.compiled is False
+    out = capsys.readouterr().out
+    assert "torch.compile failed (RuntimeError" in out and out.rstrip().endswith("running eager")
+
+
+def test_cudnn_autotuning_is_scoped_to_the_optimized_loop() -> None:
+    for before in (False, True):
+        torch.backends.cudnn.benchmark = before
+        run_benchmark(BenchConfig(device="cpu", steps=1, warmup=0, batch_size=2, progress=False,
+                                  learn_steps=1, stem="imagenet"))  # fmt: skip
+        assert torch.backends.cudnn.benchmark is before
+    torch.backends.cudnn.benchmark = False
+
+
+SHARDS = """
+import json, os, sys
+import torch
+import torch.distributed as dist
+from nbgen.runtime.bench_config import BenchConfig
+from nbgen.runtime.bench_device import rank_zero_first
+from nbgen.runtime.bench_steps import Batches
+
+dist.init_process_group("gloo")
+rank = dist.get_rank()
+config = BenchConfig(batch_size=4, seed=3)
+images = torch.zeros(40, 3, 32, 32, dtype=torch.uint8)
+labels = torch.arange(40)
+batches = Batches(images, labels, config)
+seen = [batches()[1].tolist() for _ in range(5)]  # one epoch: 40 / (2 ranks * 4) batches
+marker = sys.argv[1]
+with rank_zero_first():
+    if rank == 0:
+        import time; time.sleep(1.0); open(marker, "w").write("downloaded")
+    found = os.path.exists(marker)
+json.dump({"seen": seen, "found": found}, open(f"{sys.argv[2]}.{rank}", "w"))
+dist.destroy_process_group()
+"""
+
+
+def test_torchrun_ranks_train_on_disjoint_batches_and_download_once(tmp_path: Path) -> None:
+    script = tmp_path / "shards.py"
+    script.write_text(SHARDS)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+         str(script), str(tmp_path / "marker"), str(tmp_path / "out")],
+        capture_output=True, text=True, env=env, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    ranks = [json.loads((tmp_path / f"out.{r}").read_text()) for r in (0, 1)]
+    zero = [i for batch in ranks[0]["seen"] for i in batch]
+    one = [i for batch in ranks[1]["seen"] for i in batch]
+    assert not set(zero) & set(one)  # no image trained twice in the epoch
+    assert sorted(zero + one) == list(range(40))  # and together they cover it
+    assert ranks[1]["found"] is True  # rank 1 waited for rank 0's download

@@ -248,8 +248,8 @@ class TestCredentialSources:
         (tmp_path / "kaggle.json").write_text('{"username": "d", "key": "dk"}')
         assert find_kaggle_credentials(tmp_path).env["KAGGLE_USERNAME"] == "d"
 
-    def test_upload_on_colab_raises_in_the_standin(self, colab_stubs: Path, tmp_path: Path) -> None:
-        with pytest.raises(RuntimeError, match="needs the Colab browser UI"):
+    def test_an_upload_without_a_file_says_so(self, colab_stubs: Path, tmp_path: Path) -> None:
+        with pytest.raises(KaggleError, match="No file was uploaded"):
             find_kaggle_credentials(tmp_path, allow_upload=True)
 
     def test_saved_kaggle_json_is_private(self, tmp_path: Path) -> None:
