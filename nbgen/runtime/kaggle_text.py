@@ -91,7 +91,7 @@ KAGGLE_TEXT: dict[str, dict[str, str]] = {
         "bad_ref": "{value!r} 不是 Kaggle 数据；请粘贴 owner/slug、比赛名称、kaggle.com 页面地址，"
         "或页面上的 “kaggle datasets download -d ...” 命令",
         "bad_slug": "{value!r} 不是 Kaggle 数据集；格式应为 `OWNER/SLUG`，例如 `zalando-research/fashionmnist`",
-        "bad_name": "{value!r} 不是 Kaggle 比赛名称；例如 titanic",
+        "bad_name": "{value!r} 不是 Kaggle 比赛名称；例如 `titanic`",
         "unsafe": "{archive}：成员 {member!r} 会被解压到 {target} 之外；已拒绝，未解压任何文件。",
         "bad_zip": "{archive} 不是有效的 zip 文件（下载被中断？）；请设置 force=True 重新运行。",
         "upload": "请上传你的 kaggle.json（Kaggle > Settings > API > Create New Token）：",
