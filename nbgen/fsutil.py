@@ -7,8 +7,10 @@ written back in its own style, so a line-ending change is never mistaken for an 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -109,6 +111,31 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             os.chmod(tmp, path.stat().st_mode & 0o7777)
         except FileNotFoundError:
             os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise NbgenError(describe_os_error(exc, path)) from None
+        raise
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` for a writer that wants a file name (a chart); it
+    replaces ``path`` when the block ends without an error, and is removed otherwise."""
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{path.name[:64]}.", suffix=path.suffix, dir=path.parent
+        )
+    except OSError as exc:
+        raise NbgenError(describe_os_error(exc, path)) from None
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)

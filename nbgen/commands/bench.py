@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import importlib
+import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from nbgen.errors import NbgenError, UsageError
+from nbgen.fsutil import atomic_output, atomic_write_text
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -59,20 +62,20 @@ def run(args: argparse.Namespace) -> int:
 
 def bench(settings: dict[str, Any], json_path: Path | None, plot_path: Path | None) -> int:
     """Run the benchmark; rank 0 prints the table and writes the JSON and the chart."""
-    for name in ("steps", "batch_size"):
-        if settings[name] < 1:
-            raise UsageError(f"--{name.replace('_', '-')}: must be at least 1")
-    for name in ("warmup", "epochs", "num_workers"):
-        if settings[name] < 0:
-            raise UsageError(f"--{name.replace('_', '-')}: must not be negative")
+    from nbgen.runtime.bench_config import BenchConfig, BenchError, check_config
+
+    config = BenchConfig(**settings)
     try:
-        from nbgen.runtime import bench as runtime
-    except ImportError as exc:
-        raise NbgenError(
-            f"the benchmark needs torch and torchvision ({exc}); pip install 'nbgen[bench]'"
-        ) from None
+        check_config(config)
+    except BenchError as exc:
+        raise UsageError(f"--{exc}") from None
+    _need("torch", "torchvision", *(["tqdm"] if config.progress else []), what="nbgen bench")
+    if plot_path is not None:
+        _need("matplotlib", what="nbgen bench --plot")
+    from nbgen.runtime import bench as runtime
+
     try:
-        report = runtime.run_benchmark(runtime.BenchConfig(**settings))
+        report = runtime.run_benchmark(config)
     except runtime.BenchError as exc:
         raise NbgenError(str(exc)) from None
     finally:
@@ -80,13 +83,25 @@ def bench(settings: dict[str, Any], json_path: Path | None, plot_path: Path | No
     if runtime.world()[0] == 0:
         print(runtime.format_report(report))
         if json_path is not None:
-            runtime.write_json(report, str(json_path))
+            atomic_write_text(json_path, json.dumps(report, indent=2) + "\n")
             print(f"wrote {json_path}")
         if plot_path is not None:
-            runtime.plot_report(report, str(plot_path))
+            with atomic_output(plot_path) as tmp:
+                runtime.plot_report(report, str(tmp))
             print(f"wrote {plot_path}")
     sys.stdout.flush()
     return 0
+
+
+def _need(*modules: str, what: str) -> None:
+    """Each module imports, or one line saying which extra to install."""
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            raise NbgenError(
+                f"{what} needs {module}, which is not installed ({exc}); pip install 'nbgen[bench]'"
+            ) from None
 
 
 def _finish_distributed() -> None:

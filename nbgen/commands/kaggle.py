@@ -32,13 +32,27 @@ def run(args: argparse.Namespace) -> int:
     )  # fmt: skip
 
 
-def download(dataset: str, competition: str, file: str, to: Path, force: bool) -> int:
+def download(*, dataset: str, competition: str, file: str, to: Path, force: bool = False) -> int:
     """Download into ``to/<name>``; credentials are looked up from the current folder."""
+    import importlib.util
+
     from nbgen.runtime.kaggle import kaggle_download
-    from nbgen.runtime.kaggle_text import KaggleError
+    from nbgen.runtime.kaggle_text import KaggleError, kaggle_text
+
+    for module in ("kaggle", "six"):  # kaggle 2.x imports six without declaring it
+        if importlib.util.find_spec(module) is None:
+            raise NbgenError(
+                f"nbgen kaggle needs the kaggle client ({module} is not installed); "
+                "pip install 'nbgen[kaggle]'"
+            )
 
     try:
         kaggle_download(dataset=dataset, competition=competition, file=file, dest=to, force=force)
     except KaggleError as exc:
+        if str(exc) == kaggle_text("en")["no_client"]:
+            raise NbgenError(
+                "nbgen kaggle needs the kaggle client, which does not import here; "
+                "pip install 'nbgen[kaggle]'"
+            ) from None
         raise NbgenError(str(exc)) from None
     return 0

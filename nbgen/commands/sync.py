@@ -59,7 +59,7 @@ def sync(
     state = SyncState(config.root)
     errors: list[str] = []
     outcomes = [
-        sync_pair(pair, config, state, prefer, check)
+        sync_pair(pair, config, state, prefer, check=check)
         for pair in find_pairs(paths or [config.root], config, errors)
     ]
     written = [path for o in outcomes for path in o.written]

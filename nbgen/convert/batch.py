@@ -22,8 +22,6 @@ from nbgen.fsutil import (
 if TYPE_CHECKING:
     from nbgen.convert.formats import Mode
 
-# The codec loads only when a file really needs converting: a run where everything is up to
-# date does a stat or two per file and no more (docs/benchmarks.md).
 Target = Literal["py", "ipynb"]
 Status = Literal["converted", "unchanged", "failed"]
 
@@ -199,6 +197,8 @@ def _write_if_changed(
     return Result(job.source, target, "converted", "\n".join(notes))
 
 
+# The codec loads only when a file really needs converting: a run where everything is up to
+# date does a stat or two per file and no more (docs/benchmarks.md).
 def run_batch(
     jobs: list[Job], workers: int, progress: Callable[[int, int], None] | None = None
 ) -> list[Result]:

@@ -155,13 +155,14 @@ class _Side(NamedTuple):
 
 
 def sync_pair(
-    pair: Pair, config: PairConfig, state: SyncState, prefer: Prefer | None, check: bool
-) -> Outcome:
+    pair: Pair, config: PairConfig, state: SyncState, prefer: Prefer | None = None, *,
+    check: bool = False,
+) -> Outcome:  # fmt: skip
     """Bring one pair in step (or, with ``check``, only say whether it is)."""
     try:
         for path in pair:
             config.check_inside(path)
-        return _sync(pair, config.mode, state, prefer, check)
+        return _sync(pair, config.mode, state, prefer, check=check)
     except NbgenError as exc:
         return Outcome(pair, "failed", message=str(exc))
 
@@ -172,7 +173,7 @@ def _read(path: Path) -> _Side:
 
 
 def _sync(
-    pair: Pair, mode: formats.Mode, state: SyncState, prefer: Prefer | None, check: bool
+    pair: Pair, mode: formats.Mode, state: SyncState, prefer: Prefer | None, *, check: bool
 ) -> Outcome:
     nb_exists, text_exists = pair.notebook.exists(), pair.text.exists()
     if not text_exists:

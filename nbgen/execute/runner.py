@@ -38,6 +38,8 @@ def run_notebook(notebook: Path, options: RunOptions, report: Callable[[str], No
     from nbgen.fsutil import atomic_write_text
 
     _check_kernel_installed()
+    from jupyter_client.kernelspec import NoSuchKernel
+
     if options.timeout is not None and options.timeout < 1:
         raise UsageError(f"--timeout {options.timeout}: give a number of seconds, at least 1")
     nb, notes = read_notebook(_checked_notebook(notebook))
@@ -59,13 +61,11 @@ def run_notebook(notebook: Path, options: RunOptions, report: Callable[[str], No
     except KeyboardInterrupt:
         atomic_write_text(out, dumps_notebook(nb))
         raise
-    except Exception as exc:  # a kernel that cannot start
-        if type(exc).__name__ == "NoSuchKernel":
-            raise NbgenError(
-                f"{notebook}: no Jupyter kernel named {exc}; install it or fix the notebook's "
-                "kernelspec"
-            ) from None
-        raise
+    except NoSuchKernel as exc:
+        raise NbgenError(
+            f"{notebook}: no Jupyter kernel named {exc}; install it or fix the notebook's "
+            "kernelspec"
+        ) from None
     atomic_write_text(out, dumps_notebook(nb))
     return RunResult(out, failure, notes)
 

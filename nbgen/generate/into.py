@@ -187,7 +187,7 @@ def _follow_pair(notebook: Path) -> list[str]:
     if not pair.text.exists():
         return []
     state = SyncState(config.root)
-    outcome = sync_pair(pair, config, state, None, False)
+    outcome = sync_pair(pair, config, state)
     state.save()
     if outcome.status in ("updated", "in step"):
         return [f"wrote {p}" for p in outcome.written]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from nbgen.runtime.bench_config import BenchConfig, BenchError, ModeResult
+from nbgen.runtime.bench_config import BenchConfig, BenchError, ModeResult, check_config
 from nbgen.runtime.bench_device import init_distributed, pick_device, world
 from nbgen.runtime.bench_loops import learning_check, run_naive, run_optimized, train_epochs
 from nbgen.runtime.bench_model import load_arrays
@@ -26,7 +26,6 @@ from nbgen.runtime.bench_report import (
     format_report,
     forward_flops,
     plot_report,
-    write_json,
 )
 
 __all__ = [
@@ -37,16 +36,12 @@ __all__ = [
     "plot_report",
     "run_benchmark",
     "world",
-    "write_json",
 ]
 
 
 def run_benchmark(config: BenchConfig) -> dict[str, Any]:
     """Run the chosen loops, one after the other, and return the report (see ``--json``)."""
-    if config.mode not in ("naive", "optimized", "both"):
-        raise BenchError(f"mode {config.mode!r}: choose naive, optimized or both")
-    if config.steps < 1 or config.batch_size < 1:
-        raise BenchError("steps and batch size must be at least 1")
+    check_config(config)
     device = pick_device(config.device)
     init_distributed(device)
     data, targets = load_arrays(config)

@@ -60,3 +60,28 @@ _BENCH_LABELS = {
 def mode_label(mode: str, lang: str = "en") -> str:
     """A loop's name as the table and the progress bars show it."""
     return _BENCH_LABELS.get(lang, _BENCH_LABELS["en"]).get(mode, mode)
+
+
+_CHOICES = {
+    "device": ("auto", "cpu", "cuda"), "data": ("synthetic", "cifar10"),
+    "mode": ("naive", "optimized", "both"), "stem": ("cifar", "imagenet"),
+    "amp": ("auto", "bf16", "fp16", "off"), "compile": ("auto", "on", "off"),
+}  # fmt: skip
+
+
+def check_config(config: BenchConfig) -> None:
+    """Every setting in range, before any work: the message names the setting (the CLI flag
+    is the same name with dashes, the notebook's form field BENCH_ and capitals)."""
+    for name in ("steps", "batch_size"):
+        if getattr(config, name) < 1:
+            raise BenchError(
+                f"{name.replace('_', '-')} {getattr(config, name)}: must be at least 1"
+            )
+    for name in ("warmup", "epochs", "num_workers", "learn_steps"):
+        if getattr(config, name) < 0:
+            raise BenchError(
+                f"{name.replace('_', '-')} {getattr(config, name)}: must not be negative"
+            )
+    for name, choices in _CHOICES.items():
+        if getattr(config, name) not in choices:
+            raise BenchError(f"{name} {getattr(config, name)!r}: choose {', '.join(choices)}")

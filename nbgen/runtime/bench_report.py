@@ -3,7 +3,6 @@ table (English or Chinese), the chart and the JSON file."""
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 from typing import Any
@@ -13,7 +12,7 @@ import torch
 from nbgen.runtime.bench_config import mode_label
 from nbgen.runtime.bench_device import world
 from nbgen.runtime.bench_model import build_model
-from nbgen.runtime.env import display_width, pad
+from nbgen.runtime.env import display_width, gpu_info, pad
 
 # Dense (no sparsity) peaks in TFLOP/s by precision, for the device names torch reports
 # (torch.cuda.get_device_name), from NVIDIA's data sheets. None: no such tensor-core path.
@@ -88,9 +87,8 @@ def environment(device: torch.device) -> dict[str, Any]:
         "python": platform.python_version(),
     }  # fmt: skip
     if device.type == "cuda":
-        props = torch.cuda.get_device_properties(device)
-        info.update(name=props.name, capability=f"{props.major}.{props.minor}",
-                    memory_gb=round(props.total_memory / 2**30, 1))  # fmt: skip
+        gpu = gpu_info(device.index or 0)
+        info.update(gpu, memory_gb=round(gpu["memory_gb"], 1))
     else:
         info["name"] = "CPU"
     return info
@@ -228,9 +226,3 @@ def plot_report(report: dict[str, Any], path: str | None = None) -> Any:
         fig.savefig(path, dpi=100)
         plt.close(fig)
     return fig
-
-
-def write_json(report: dict[str, Any], path: str) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(report, f, indent=2)
-        f.write("\n")

@@ -140,7 +140,7 @@ def check_environment(lang: str = "en", cuda_visible_devices: str = "") -> dict[
         cuda=torch.version.cuda,
         cudnn=torch.backends.cudnn.version() if available else None,
         cuda_available=available,
-        gpus=[_env_gpu(i) for i in range(torch.cuda.device_count())] if available else [],
+        gpus=[gpu_info(i) for i in range(torch.cuda.device_count())] if available else [],
     )
     rows += [
         (text["torch"], str(torch.__version__)),
@@ -171,7 +171,8 @@ def _env_set_visible(value: str, text: Mapping[str, str]) -> None:
     os.environ["CUDA_VISIBLE_DEVICES"] = value
 
 
-def _env_gpu(index: int) -> dict[str, Any]:
+def gpu_info(index: int) -> dict[str, Any]:
+    """Name, compute capability and memory of GPU ``index`` (as torch numbers them)."""
     import torch
 
     props = torch.cuda.get_device_properties(index)

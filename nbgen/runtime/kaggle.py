@@ -233,7 +233,7 @@ def _kaggle_redact(output: str, creds: KaggleCredentials) -> str:
 def _kaggle_explain(
     output: str, creds: KaggleCredentials, kind: str, name: str, text: dict[str, str]
 ) -> str:
-    if "No module named kaggle" in output or "No module named 'kaggle'" in output:
+    if re.search(r"No module named '?(kaggle|six|kagglesdk)\b", output):
         return text["no_client"]
     match = re.search(r"nbgen-kaggle-status: (\d+)", output)
     status = int(match.group(1)) if match else None

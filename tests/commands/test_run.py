@@ -27,9 +27,8 @@ def test_corpus_notebook_runs_with_a_parameter(tmp_path: Path) -> None:
     nb.write_bytes(source.read_bytes())
     result = run_nbgen("run", str(nb), "-p", "msg=hello from nbgen", "--no-colab", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert (
-        "[3/3] cell 3" in result.stderr
-    )  # the injected cell counts too and "every cell succeeded" in result.stdout
+    assert "[3/3] cell 3" in result.stderr  # the injected cell counts too
+    assert "every cell succeeded" in result.stdout
     assert "hello from nbgen" in outputs_text(tmp_path / "simple.run.ipynb")
 
 
