@@ -2,7 +2,7 @@
 
     [tool.nbgen]
     format = "py:percent"            # or "py:module"
-    include = ["**/*.ipynb"]         # globs, relative to the folder of the config file
+    include = ["**/*.ipynb"]         # .gitignore patterns, relative to the config file's folder
     exclude = ["scratch/**"]
     mirror = { "notebooks" = "src/pkg" }   # notebooks/a/b.ipynb pairs with src/pkg/a/b.py
 
@@ -11,7 +11,7 @@ With no config, every notebook pairs with a percent .py beside it.
 
 from __future__ import annotations
 
-import fnmatch
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -43,7 +43,16 @@ class PairConfig:
             return False
         if ".ipynb_checkpoints" in rel.parts:
             return False
-        return _matches(rel, self.include) and not _matches(rel, self.exclude)
+        text = rel.as_posix()
+        return self._include.match_file(text) and not self._exclude.match_file(text)
+
+    @functools.cached_property
+    def _include(self) -> Any:
+        return _spec(self.include)
+
+    @functools.cached_property
+    def _exclude(self) -> Any:
+        return _spec(self.exclude)
 
     def text_for(self, notebook: Path) -> Path:
         """The .py paired with ``notebook``."""
@@ -101,15 +110,13 @@ def _under(rel: PurePosixPath, folder: str) -> PurePosixPath | None:
         return None
 
 
-def _matches(rel: PurePosixPath, patterns: tuple[str, ...]) -> bool:
-    text = rel.as_posix()
-    for pattern in patterns:
-        # "**/" also matches no folder at all, as in git and pre-commit
-        if fnmatch.fnmatch(text, pattern) or (
-            pattern.startswith("**/") and fnmatch.fnmatch(text, pattern[3:])
-        ):
-            return True
-    return False
+def _spec(patterns: tuple[str, ...]) -> Any:
+    """Patterns as in a .gitignore (pathspec, as pre-commit's ecosystem and black use): ``*``
+    stays within a folder, ``**`` crosses folders, a pattern without ``/`` matches at any depth,
+    a leading ``/`` anchors it to the project, ``dir/`` takes a whole folder, ``!`` re-includes."""
+    import pathspec  # only when pairs are looked up: `nbgen --help` stays fast
+
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
 def find_config(start: Path) -> PairConfig:

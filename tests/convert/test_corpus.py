@@ -1,4 +1,6 @@
-"""Every readable notebook of the shared corpus round-trips exactly; broken ones fail cleanly."""
+"""Every readable notebook round-trips exactly and settles in one sync; broken ones fail
+cleanly. The shared corpus (../shared, real notebooks from other projects) adds breadth where
+present; the notebooks in tests/data/golden always run, so a clone alone tests this too."""
 
 from __future__ import annotations
 
@@ -13,8 +15,10 @@ from nbgen.errors import NotebookError
 from tests.conftest import CORPUS
 from tests.convert.helpers import cell_view
 
-pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
-FILES = sorted(CORPUS.glob("*.ipynb")) if CORPUS.is_dir() else []
+GOLDEN = Path(__file__).resolve().parent.parent / "data" / "golden"
+SHARED = sorted(CORPUS.glob("*.ipynb")) if CORPUS.is_dir() else []
+FILES = sorted(GOLDEN.glob("*.ipynb")) + SHARED
+needs_shared = pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not beside")
 
 
 def _readable(path: Path) -> dict[str, Any] | None:
@@ -24,6 +28,7 @@ def _readable(path: Path) -> dict[str, Any] | None:
         return None
 
 
+@needs_shared
 def test_corpus_is_mostly_readable() -> None:
     readable = [p for p in FILES if _readable(p) is not None]
     assert len(FILES) >= 200 and len(readable) >= 200
@@ -46,6 +51,7 @@ def test_round_trip_is_exact(path: Path) -> None:
         assert cell_view(back) == cell_view(nb), mode
 
 
+@needs_shared
 def test_fenced_shebang_in_markdown_survives() -> None:
     path = CORPUS / "nbsphinx__doc__configuring-kernels.ipynb"
     nb, _ = read_notebook(path)
@@ -55,6 +61,7 @@ def test_fenced_shebang_in_markdown_survives() -> None:
     assert any("```bash\n#!/bin/bash\n" in s for s in sources)
 
 
+@needs_shared
 @pytest.mark.parametrize(
     ("name", "needle"),
     [
@@ -72,13 +79,16 @@ def test_broken_corpus_files_give_one_line_errors(name: str, needle: str) -> Non
     assert needle in message and str(path) in message and "\n" not in message
 
 
+@needs_shared
 def test_nbformat3_is_upgraded_and_said() -> None:
     nb, notes = read_notebook(CORPUS / "nbformat__tests__test3.ipynb")
     assert nb["nbformat"] == 4 and nb["cells"]
     assert "upgraded to nbformat 4" in notes[0]
 
 
-@pytest.mark.parametrize("path", FILES[::5], ids=lambda p: p.name[:70])
+@pytest.mark.parametrize(
+    "path", sorted(GOLDEN.glob("*.ipynb")) + SHARED[::5], ids=lambda p: p.name[:70]
+)
 def test_writer_matches_nbformat_on_real_notebooks(path: Path) -> None:
     import nbformat
 

@@ -21,7 +21,7 @@ from nbgen.runtime.bench_model import (
     pil_transform,
     read_cifar10,
 )
-from nbgen.runtime.bench_report import forward_flops, peak_flops
+from nbgen.runtime.bench_report import PEAK_TFLOPS, forward_flops, peak_flops
 from tests.conftest import run_nbgen
 
 pytestmark = pytest.mark.slow
@@ -89,32 +89,39 @@ def test_flop_count_matches_the_published_resnet101_figure() -> None:
     assert forward_flops("cifar") > 10 * forward_flops("imagenet")
 
 
-@pytest.mark.parametrize(
-    ("name", "precision", "peak"),
-    [
-        ("Tesla T4", "fp16", 65e12),
-        ("Tesla T4", "fp32", 8.1e12),
-        ("Tesla T4", "bf16", None),  # no bf16 tensor cores on Turing
-        ("NVIDIA A100-SXM4-40GB", "bf16", 312e12),
-        ("NVIDIA A100-SXM4-80GB", "tf32", 156e12),
-        ("NVIDIA A100-PCIE-40GB", "fp32", 19.5e12),
-        ("NVIDIA H100 80GB HBM3", "bf16", 989.4e12),
-        ("NVIDIA H100 PCIe", "bf16", 756e12),
-        ("NVIDIA H100 NVL", "fp16", 835.5e12),
-        ("NVIDIA H200", "bf16", 989.4e12),
-        ("NVIDIA L4", "bf16", 121e12),
-        ("NVIDIA L40S", "bf16", 362e12),
-        ("Tesla V100-SXM2-16GB", "fp16", 125e12),
-        ("Tesla P100-PCIE-16GB", "fp16", 18.7e12),
-        # names that substring matching sent to the wrong card
-        ("NVIDIA L40", "bf16", None),
-        ("NVIDIA RTX A1000", "fp16", None),
-        ("NVIDIA T400", "fp16", None),
-        ("Some Future GPU", "bf16", None),
-    ],
-)
-def test_peaks_by_exact_name_and_precision(name: str, precision: str, peak: float | None) -> None:
-    assert peak_flops(name, precision) == (None if peak is None else pytest.approx(peak))
+def test_the_peak_table_is_consistent() -> None:
+    """Checks that would catch a wrong entry without restating the table: exact torch names,
+    half precision at least TF32 at least FP32, bf16 as fast as fp16 where it exists, and the
+    two anchors the issue gives (T4 fp16, H100 SXM bf16)."""
+    for name, peaks in PEAK_TFLOPS.items():
+        assert name.startswith(("NVIDIA ", "Tesla ")) and name == name.strip(), name
+        fp32, tf32, fp16, bf16 = (peaks[p] for p in ("fp32", "tf32", "fp16", "bf16"))
+        assert fp32 is not None and fp16 is not None and fp16 > fp32, name
+        assert tf32 is None or fp32 < tf32 < fp16, name
+        assert bf16 is None or bf16 == fp16, name
+        assert (tf32 is None) == (bf16 is None), name  # both arrived with Ampere
+    assert peak_flops("Tesla T4", "fp16") == 65e12
+    assert peak_flops("NVIDIA H100 80GB HBM3", "bf16") == pytest.approx(989.4e12)
+
+
+@pytest.mark.parametrize("name", ["NVIDIA L40", "NVIDIA RTX A1000", "NVIDIA T400", "NVIDIA H100"])
+def test_names_that_only_contain_a_known_name_get_no_peak(name: str) -> None:
+    """Substring matching sent these to the wrong card (L4, A100, T4)."""
+    assert all(peak_flops(name, p) is None for p in ("fp32", "tf32", "fp16", "bf16"))
+
+
+def test_an_unknown_gpu_says_so_instead_of_a_figure() -> None:
+    report = {
+        "device": {"type": "cuda", "name": "NVIDIA Future X", "torch": "2", "cuda": "13",
+                   "cudnn": 1, "capability": "10.0", "memory_gb": 80, "cpu_count": 8,
+                   "python": "3.12"},
+        "world_size": 1, "config": {"stem": "cifar", "batch_size": 128, "epochs": 0},
+        "results": [{"mode": "optimized", "train_images_per_s": 1.0, "infer_images_per_s": 1.0,
+                     "step_ms_p10": 1, "step_ms_median": 1, "step_ms_p90": 1, "warmup_s": 1,
+                     "peak_mem_mb": 1.0, "mfu": None, "precision": "bf16", "compiled": True}],
+        "speedup": None, "learns": True,
+    }  # fmt: skip
+    assert "MFU: unknown GPU 'NVIDIA Future X'" in format_report(report)
 
 
 def test_tiny_cpu_run_reports_both_loops(tmp_path: Path) -> None:

@@ -1,0 +1,30 @@
+# ---
+# jupyter:
+#   kernelspec: {"display_name": "Python 3", "language": "python", "name": "python3"}
+#   language_info: {"name": "python"}
+#   nbgen: {"format": "module"}
+# ---
+
+# %%
+# %matplotlib inline
+# !pip install -q einops
+# files = !ls
+# %time x = sum(range(10))
+
+# %% nbgen="inert"
+# %%bash
+# echo hello
+# ls -la
+
+# %%
+# %%time
+if __name__ == "__main__":  # nbgen: notebook only
+    total = 0
+    for i in range(3):
+        total += i
+
+# %%
+# # %% not a marker
+# # %time not a magic either
+if __name__ == "__main__":  # nbgen: notebook only
+    print('# %%')
