@@ -95,53 +95,46 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     A symbolic link is written through (the file it points to is replaced, the link stays),
     as editors do. OS errors become an NbgenError naming the path.
     """
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
+    with atomic_output(path) as tmp:
+        tmp.write_bytes(data)
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` to write; it replaces ``path`` (keeping the old file's
+    permission bits) when the block ends without an error, and is removed otherwise."""
     import tempfile  # not at the top: a run with nothing to write never needs it
 
     try:
-        if path.is_symlink():
-            path = Path(os.path.realpath(path))
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:64]}.", suffix=".tmp", dir=path.parent)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name[:64]}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise NbgenError(describe_os_error(exc, path)) from None
+    os.close(fd)
+    tmp = Path(name)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+        yield tmp
         try:
             os.chmod(tmp, path.stat().st_mode & 0o7777)
         except FileNotFoundError:
             os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise NbgenError(describe_os_error(exc, path)) from None
         raise
 
 
-@contextlib.contextmanager
-def atomic_output(path: Path) -> Iterator[Path]:
-    """A temporary path beside ``path`` for a writer that wants a file name (a chart); it
-    replaces ``path`` when the block ends without an error, and is removed otherwise."""
-    import tempfile
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{path.name[:64]}.", suffix=path.suffix, dir=path.parent
-        )
-    except OSError as exc:
-        raise NbgenError(describe_os_error(exc, path)) from None
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise NbgenError(describe_os_error(exc, path)) from None
-        raise
+def refuse_broken_links(paths: list[Path]) -> None:
+    """A path given on the command line that is a link to nowhere (or to itself) says so."""
+    for path in paths:
+        if path.is_symlink() and not path.exists():
+            raise NbgenError(
+                f"{path}: a symbolic link that leads nowhere (or to itself); fix or remove it"
+            )
 
 
 def is_inside(root: Path, path: Path) -> bool:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nbgen.errors import UsageError
+from nbgen.fsutil import refuse_broken_links
 
 if TYPE_CHECKING:
     from nbgen.convert.batch import Target
@@ -75,11 +76,7 @@ def convert(
 
 def check_paths(paths: list[Path]) -> None:
     """Every path given exists; a broken or looping symbolic link says so."""
-    for path in paths:
-        if path.is_symlink() and not path.exists():
-            raise UsageError(
-                f"{path}: a symbolic link that leads nowhere (or to itself); fix or remove it"
-            )
+    refuse_broken_links(paths)
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")

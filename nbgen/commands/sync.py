@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nbgen.errors import UsageError
+from nbgen.fsutil import refuse_broken_links
 
 if TYPE_CHECKING:
     from nbgen.convert.sync import Prefer
@@ -46,11 +47,7 @@ def sync(
 
     if check and prefer:
         raise UsageError("--check changes nothing, so --prefer has no effect with it; drop one")
-    for path in paths:
-        if path.is_symlink() and not path.exists():
-            raise UsageError(
-                f"{path}: a symbolic link that leads nowhere (or to itself); fix or remove it"
-            )
+    refuse_broken_links(paths)
     missing = [str(p) for p in paths if not p.exists() and p.suffix not in (".py", ".ipynb")]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from nbgen.convert.ipynb import Notebook, dumps_notebook, parse_notebook
 from nbgen.errors import NbgenError, UsageError
 from nbgen.fsutil import atomic_write_bytes, encode_text, read_bytes, style_of
-from nbgen.generate.spec import NotebookSpec, load_spec_file, validate_values
+from nbgen.generate.spec import NotebookSpec, load_spec_file, overlay, validate_values
 
 # Each form field and the spec key it comes from (WORK_FOLDER stands for project/workdir).
 PARAMETER_KEYS = {
@@ -86,14 +86,7 @@ def _spec_for(
         if params is not None:
             form = _form_values(params["source"])
             values.update(validate_values(form, source=f"{path}: the parameters cell"))
-    flag_values = validate_values(flags, source="command line")
-    if "project" in flag_values or "workdir" in flag_values:
-        values.pop("project", None)
-        values.pop("workdir", None)
-    if "kaggle_dataset" in flag_values or "kaggle_competition" in flag_values:
-        values.pop("kaggle_data", None)
-    values.update(flag_values)
-    return NotebookSpec(**values)
+    return NotebookSpec(**overlay(values, validate_values(flags, source="command line")))
 
 
 def _form_values(source: str) -> dict[str, Any]:

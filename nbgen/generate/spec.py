@@ -77,12 +77,20 @@ def resolve_spec(spec_file: Path | None, flags: dict[str, Any]) -> NotebookSpec:
         values = validate_values(load_spec_file(spec_file), source=str(spec_file))
         if "output" in values and not Path(values["output"]).is_absolute():
             values["output"] = str(spec_file.parent / values["output"])
-    flag_values = validate_values(flags, source="command line")
-    if "project" in flag_values or "workdir" in flag_values:
-        values.pop("project", None)
-        values.pop("workdir", None)
-    values.update(flag_values)
-    return NotebookSpec(**values)
+    return NotebookSpec(**overlay(values, validate_values(flags, source="command line")))
+
+
+def overlay(values: dict[str, Any], flags: dict[str, Any]) -> dict[str, Any]:
+    """``flags`` on top of ``values``: --project and --workdir replace each other, and any
+    Kaggle flag replaces the Kaggle data given before."""
+    merged = dict(values)
+    groups = (("project", "workdir"), ("kaggle_data", "kaggle_dataset", "kaggle_competition"))
+    for group in groups:
+        if any(key in flags for key in group):
+            for key in group:
+                merged.pop(key, None)
+    merged.update(flags)
+    return merged
 
 
 def validate_values(values: Mapping[str, Any], *, source: str) -> dict[str, Any]:

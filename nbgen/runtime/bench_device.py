@@ -122,10 +122,19 @@ def sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
+class _NoBar:
+    def update(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 def progress(total: int, desc: str, enabled: bool) -> Any:
-    """tqdm.auto: a widget in notebooks, a text bar in a terminal; None when switched off."""
+    """tqdm.auto: a widget in notebooks, a text bar in a terminal; a bar that shows nothing
+    when switched off or on a rank other than 0."""
     if not enabled or world()[0] != 0:
-        return None
+        return _NoBar()
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc=desc, leave=False)
@@ -156,10 +165,8 @@ def timed_loop(config: BenchConfig, device: torch.device, label: str, one_step: 
         one_step()
         if i >= config.warmup:
             timer.mark()
-        if bar is not None:
-            bar.update()
-    if bar is not None:
-        bar.close()
+        bar.update()
+    bar.close()
     return Timed(timer.step_ms(), warmup_s, sampler.result())
 
 

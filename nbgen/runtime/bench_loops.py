@@ -168,10 +168,8 @@ def train_epochs(config: BenchConfig, device: torch.device, data: Any, targets: 
     with cudnn_autotune(True):
         for _ in range(total):
             step(*batches())
-            if bar is not None:
-                bar.update()
-    if bar is not None:
-        bar.close()
+            bar.update()
+    bar.close()
     return test_accuracy(config, device, model, amp)
 
 
