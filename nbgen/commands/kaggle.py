@@ -15,13 +15,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     which.add_argument("--dataset", metavar="OWNER/SLUG", help="a Kaggle data set")
     which.add_argument("--competition", metavar="NAME", help="a Kaggle competition")
     download.add_argument("--file", default="", metavar="NAME", help="only this file")
-    download.add_argument(
-        "--to",
-        default="data",
-        type=Path,
-        metavar="DIR",
-        help="where DIR/<name> goes (default: data)",
-    )
+    download.add_argument("--to", default="data", type=Path, metavar="DIR",
+                          help="where DIR/<name> goes (default: data)")  # fmt: skip
     download.add_argument("--force", action="store_true", help="download again even if present")
 
 

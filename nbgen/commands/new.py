@@ -16,12 +16,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--spec", type=Path, metavar="FILE", help="TOML file with the same keys as these flags")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("-o", "--output", help="notebook to write (default: colab_setup.ipynb)")
-    where.add_argument(
-        "--into",
-        type=Path,
-        metavar="NOTEBOOK",
-        help="put the setup cells at the top of your own notebook (run again to refresh them)",
-    )
+    where.add_argument("--into", type=Path, metavar="NOTEBOOK",
+                       help="put the setup cells at the top of your own notebook "
+                       "(run again to refresh them)")  # fmt: skip
     add("--force", action="store_true", help="replace the output notebook if it exists")
     add("--check", action="store_true", help="with --into: change nothing; exit 1 if out of date")
     folder = parser.add_mutually_exclusive_group()
@@ -32,23 +29,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--lang", help="notebook language: en or zh")
     add("--gpu", help="runtime preselected in Colab: T4, L4, A100 or none")
     add("--cuda-visible-devices", metavar="IDS", help="GPUs to use, e.g. 0 or 0,1")
-    add(
-        "--kaggle-data",
-        action="append",
-        metavar="REF",
+    add("--kaggle-data", action="append", metavar="REF",
         help="Kaggle data as kaggle.com gives it: owner/slug, a competition, an address, "
-        "a 'kaggle ... download' command (repeatable)",
-    )
+        "a 'kaggle ... download' command (repeatable)")  # fmt: skip
     add("--kaggle-dataset", action="append", metavar="OWNER/SLUG", help="Kaggle data set")
     add("--kaggle-competition", action="append", metavar="NAME", help="Kaggle competition")
     add("--kaggle-dest", metavar="DIR", help="where Kaggle data goes (default: local disk)")
-    add(
-        "--no-import-notebooks",
-        dest="import_notebooks",
-        action="store_const",
-        const=False,
-        help="leave out the section that makes sibling notebooks importable",
-    )
+    add("--no-import-notebooks", dest="import_notebooks", action="store_const", const=False,
+        help="leave out the section that makes sibling notebooks importable")  # fmt: skip
     add("--no-bench", dest="bench", action="store_const", const=False, help="no benchmark")
     add("--bench-data", help="synthetic or cifar10")
     add("--bench-mode", help="naive, optimized or both")

@@ -16,20 +16,12 @@ if TYPE_CHECKING:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
-    add(
-        "paths",
-        nargs="*",
-        type=Path,
-        metavar="PATH",
-        help="notebooks, .py files or folders (default: the project folder)",
-    )
+    add("paths", nargs="*", type=Path, metavar="PATH",
+        help="notebooks, .py files or folders (default: the project folder)")  # fmt: skip
     add("--prefer", choices=("ipynb", "py"), help="on a conflict, keep this side")
     add("--check", action="store_true", help="change nothing; exit 1 if a pair is out of step")
-    add(
-        "--fail-on-change",
-        action="store_true",
-        help="exit 1 after writing files, listing them to stage (the pre-commit hook)",
-    )
+    add("--fail-on-change", action="store_true",
+        help="exit 1 after writing files, listing them to stage (the pre-commit hook)")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:

@@ -17,21 +17,29 @@ from nbgen.runtime.env import display_width, gpu_info, pad
 # Dense (no sparsity) peaks in TFLOP/s by precision, for the device names torch reports
 # (torch.cuda.get_device_name), from NVIDIA's data sheets. None: no such tensor-core path.
 # A name not listed gets no MFU ("unknown GPU") rather than a neighbour's figure.
+_TURING: dict[str, float | None] = {"fp32": 8.1, "tf32": None, "fp16": 65.0, "bf16": None}
+_PASCAL: dict[str, float | None] = {"fp32": 9.3, "tf32": None, "fp16": 18.7, "bf16": None}
+_VOLTA: dict[str, float | None] = {"fp32": 15.7, "tf32": None, "fp16": 125.0, "bf16": None}
+_A100: dict[str, float | None] = {"fp32": 19.5, "tf32": 156.0, "fp16": 312.0, "bf16": 312.0}
+_H100_SXM: dict[str, float | None] = {"fp32": 67.0, "tf32": 494.7, "fp16": 989.4, "bf16": 989.4}
 PEAK_TFLOPS: dict[str, dict[str, float | None]] = {
-    "Tesla T4": {"fp32": 8.1, "tf32": None, "fp16": 65.0, "bf16": None},
-    "Tesla P100-PCIE-16GB": {"fp32": 9.3, "tf32": None, "fp16": 18.7, "bf16": None},
-    "Tesla V100-SXM2-16GB": {"fp32": 15.7, "tf32": None, "fp16": 125.0, "bf16": None},
-    "Tesla V100-SXM2-32GB": {"fp32": 15.7, "tf32": None, "fp16": 125.0, "bf16": None},
-    "NVIDIA A100-SXM4-40GB": {"fp32": 19.5, "tf32": 156.0, "fp16": 312.0, "bf16": 312.0},
-    "NVIDIA A100-SXM4-80GB": {"fp32": 19.5, "tf32": 156.0, "fp16": 312.0, "bf16": 312.0},
-    "NVIDIA A100-PCIE-40GB": {"fp32": 19.5, "tf32": 156.0, "fp16": 312.0, "bf16": 312.0},
-    "NVIDIA A100 80GB PCIe": {"fp32": 19.5, "tf32": 156.0, "fp16": 312.0, "bf16": 312.0},
+    "Tesla T4": _TURING,
+    "Tesla P100-PCIE-16GB": _PASCAL,
+    **dict.fromkeys(("Tesla V100-SXM2-16GB", "Tesla V100-SXM2-32GB"), _VOLTA),
+    **dict.fromkeys(
+        (
+            "NVIDIA A100-SXM4-40GB",
+            "NVIDIA A100-SXM4-80GB",
+            "NVIDIA A100-PCIE-40GB",
+            "NVIDIA A100 80GB PCIe",
+        ),
+        _A100,
+    ),
     "NVIDIA L4": {"fp32": 30.3, "tf32": 60.0, "fp16": 121.0, "bf16": 121.0},
     "NVIDIA L40S": {"fp32": 91.6, "tf32": 183.0, "fp16": 362.0, "bf16": 362.0},
-    "NVIDIA H100 80GB HBM3": {"fp32": 67.0, "tf32": 494.7, "fp16": 989.4, "bf16": 989.4},
+    **dict.fromkeys(("NVIDIA H100 80GB HBM3", "NVIDIA H200"), _H100_SXM),
     "NVIDIA H100 PCIe": {"fp32": 51.0, "tf32": 378.0, "fp16": 756.0, "bf16": 756.0},
     "NVIDIA H100 NVL": {"fp32": 60.0, "tf32": 417.5, "fp16": 835.5, "bf16": 835.5},
-    "NVIDIA H200": {"fp32": 67.0, "tf32": 494.7, "fp16": 989.4, "bf16": 989.4},
 }
 
 

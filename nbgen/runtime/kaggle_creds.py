@@ -4,12 +4,13 @@ key privately (never in the work folder, which is on Drive). No secret is ever p
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from nbgen.runtime.env import detect_platform
 from nbgen.runtime.kaggle_text import KaggleError, kaggle_text
@@ -67,9 +68,8 @@ def _kaggle_from_env(text: dict[str, str], looked: list[str]) -> KaggleCredentia
 def _kaggle_from_colab(
     text: dict[str, str], looked: list[str], denied: list[str]
 ) -> KaggleCredentials | None:
-    try:
-        from google.colab import userdata
-    except ImportError:
+    userdata = _kaggle_module("google.colab.userdata")
+    if userdata is None:
         return None
     looked.append(text["places_colab"])
 
@@ -88,13 +88,12 @@ def _kaggle_from_colab(
 def _kaggle_from_kaggle_secrets(
     text: dict[str, str], looked: list[str]
 ) -> KaggleCredentials | None:
-    try:
-        from kaggle_secrets import UserSecretsClient
-    except ImportError:
+    secrets = _kaggle_module("kaggle_secrets")
+    if secrets is None:
         return None
     looked.append(text["places_kaggle"])
     try:
-        client = UserSecretsClient()
+        client = secrets.UserSecretsClient()
     except Exception:  # no secrets service (an old image, a batch run without one)
         return None
 
@@ -105,6 +104,14 @@ def _kaggle_from_kaggle_secrets(
             return ""
 
     return _kaggle_lookup(text["kaggle_secrets"], secret)
+
+
+def _kaggle_module(name: str) -> Any:
+    """The platform's own module (Colab's userdata, Kaggle's secrets), or None elsewhere."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
 
 
 def _kaggle_home() -> Path:
