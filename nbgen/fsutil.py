@@ -109,7 +109,10 @@ def atomic_output(path: Path) -> Iterator[Path]:
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{path.name[:64]}.", suffix=".tmp", dir=path.parent)
+        # the real suffix last: a writer may take the format from it (matplotlib does)
+        fd, name = tempfile.mkstemp(
+            prefix=f".{path.name[:64]}.", suffix=f".tmp{path.suffix}", dir=path.parent
+        )
     except OSError as exc:
         raise NbgenError(describe_os_error(exc, path)) from None
     os.close(fd)
