@@ -19,7 +19,10 @@ if TYPE_CHECKING:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
     add("paths", nargs="+", type=Path, metavar="PATH", help="files or folders (recursive)")
-    add("--to", required=True, choices=("py", "ipynb"), help="what to write")
+    add("--to", required=True, metavar="FORMAT",
+        help="py (nbgen's percent or module format), ipynb, html or markdown (a rendered page, "
+        "through nbconvert), or any jupytext format: md, myst, py:light, R:percent, Rmd, "
+        "auto:percent...")  # fmt: skip
     add(
         "--mode",
         default="percent",
@@ -40,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def convert(
-    paths: list[Path], *, to: Target, mode: Mode = "percent", output_dir: Path | None = None,
+    paths: list[Path], *, to: str, mode: Mode = "percent", output_dir: Path | None = None,
     jobs: int = 1, force: bool = False, quiet: bool = False,
 ) -> int:  # fmt: skip
     """Convert every file under ``paths``; 1 if any failed (the rest are still converted)."""
@@ -49,14 +52,15 @@ def convert(
 
     if jobs < 1:
         raise UsageError(f"-j {jobs}: give at least 1 worker")
+    target, mode = parse_target(to, mode)
     check_paths(paths)
     if output_dir is not None and output_dir.exists() and not output_dir.is_dir():
         raise UsageError(
             f"-o {output_dir}: is a file; -o names the folder to write into, e.g. -o converted/"
         )
     errors: list[str] = []
-    found = list(discover(paths, to, errors))
-    work = [Job(path, output_dir, rel, to, mode, force) for path, _root, rel in found]
+    found = list(discover(paths, target, errors))
+    work = [Job(path, output_dir, rel, target, mode, force) for path, _root, rel in found]
     results = run_batch(work, jobs, progress_bar("converting", quiet))
     counts = {"converted": 0, "unchanged": 0, "failed": len(errors)}
     for error in errors:
@@ -70,8 +74,28 @@ def convert(
     if not quiet:
         print(", ".join(f"{n} {status}" for status, n in counts.items()))
     if not work and not errors and not quiet:
-        print(f"nothing to convert: no {'.ipynb' if to == 'py' else 'percent-format'} files found")
+        print(
+            f"nothing to convert: no {'notebooks' if target != 'ipynb' else 'notebook text files'} found"
+        )
     return 1 if counts["failed"] else 0
+
+
+def parse_target(to: str, mode: Mode) -> tuple[Target, Mode]:
+    """--to and --mode as (what to write, in which format)."""
+    from nbgen.convert.batch import REPORT_SUFFIXES
+    from nbgen.convert.formats import check_format
+    from nbgen.errors import NotebookError
+
+    if to in ("py", "ipynb"):
+        return to, mode  # type: ignore[return-value]
+    if to in ("py:percent", "py:module"):
+        return "py", to.split(":")[1]
+    if to in REPORT_SUFFIXES:
+        return "report", to
+    try:
+        return "py", check_format(to)
+    except NotebookError as exc:
+        raise UsageError(f"--to {exc}") from None
 
 
 def check_paths(paths: list[Path]) -> None:

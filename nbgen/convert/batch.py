@@ -22,7 +22,11 @@ from nbgen.fsutil import (
 if TYPE_CHECKING:
     from nbgen.convert.formats import Mode
 
-Target = Literal["py", "ipynb"]
+Target = Literal["py", "ipynb", "report"]  # py: any text format (Job.mode says which)
+REPORT_SUFFIXES = {"html": ".html", "markdown": ".md"}
+# Text files a folder search takes as notebooks for --to ipynb: nbgen's own, and any file whose
+# header says jupytext wrote it (a README.md without one is left alone).
+_JUPYTEXT_SUFFIXES = (".md", ".myst", ".Rmd", ".qmd", ".R", ".jl", ".sh", ".py")
 Status = Literal["converted", "unchanged", "failed"]
 
 
@@ -57,9 +61,10 @@ def discover(
 
 def _walk(root: Path, to: Target, errors: list[str]) -> Iterator[Path]:
     for path in project_files(root, errors):
-        if (to == "py" and path.suffix == ".ipynb") or (
-            to == "ipynb" and path.suffix in TEXT_SUFFIXES and _has_markers(path)
-        ):
+        if (to in ("py", "report") and path.suffix == ".ipynb") or (
+            to == "ipynb" and path.suffix in (*TEXT_SUFFIXES, *_JUPYTEXT_SUFFIXES)
+            and _has_markers(path)
+        ):  # fmt: skip
             yield path
 
 
@@ -70,7 +75,7 @@ def _has_markers(path: Path) -> bool:
             head = f.read(1 << 16)
     except OSError:
         return False
-    return b"# %%" in head or b"\n#   nbgen: " in head
+    return b"# %%" in head or b"\n#   nbgen: " in head or b"jupytext:" in head[:4096]
 
 
 def target_path(job: Job, suffix: str) -> Path:
@@ -107,17 +112,18 @@ def convert_one(job: Job) -> Result:
 def _convert(job: Job) -> Result:
     if job.to == "py":
         return _to_text(job)
+    if job.to == "report":
+        return _to_report(job)
     return _to_notebook(job)
 
 
 def wrong_kind(job: Job) -> str | None:
     """Why ``job.source`` cannot be converted in this direction, or None."""
-    if job.to == "py" and job.source.suffix != ".ipynb":
-        hint = " (it is already text: use --to ipynb)" if job.source.suffix in TEXT_SUFFIXES else ""
-        return f"{job.source}: --to py converts notebooks (.ipynb){hint}"
-    if job.to == "ipynb" and job.source.suffix not in TEXT_SUFFIXES:
-        hint = " (it is already a notebook: use --to py)" if job.source.suffix == ".ipynb" else ""
-        return f"{job.source}: --to ipynb converts percent or module text files (.py){hint}"
+    if job.to in ("py", "report") and job.source.suffix != ".ipynb":
+        hint = " (it is already text: use --to ipynb)" if job.source.suffix != ".ipynb" else ""
+        return f"{job.source}: --to {job.mode if job.to == 'report' else 'py'} converts notebooks (.ipynb){hint}"
+    if job.to == "ipynb" and job.source.suffix == ".ipynb":
+        return f"{job.source}: --to ipynb converts text files (.py, .md...) (it is already a notebook: use --to py)"
     return None
 
 
@@ -125,7 +131,14 @@ def up_to_date_target(job: Job) -> Path | None:
     """The existing target that is at least as new as the source (stat calls only)."""
     if job.force:
         return None
-    suffixes = TEXT_SUFFIXES if job.to == "py" else (".ipynb",)
+    suffixes: tuple[str, ...] = (".ipynb",)
+    if job.to == "report":
+        suffixes = (REPORT_SUFFIXES[job.mode],)
+    elif job.to == "py":
+        from nbgen.convert.formats import is_jupytext
+
+        fixed = _fixed_suffix(job.mode) if is_jupytext(job.mode) else None
+        suffixes = (fixed,) if fixed else TEXT_SUFFIXES
     for suffix in suffixes:
         target = target_path(job, suffix)
         if _up_to_date(job.source, target):
@@ -152,15 +165,52 @@ def _to_text(job: Job) -> Result:
 
 
 def written_by_a_converter(data: bytes) -> bool:
-    """True for a text file that nbgen or jupytext wrote: a ``# ---`` header first (after an
-    optional shebang and encoding line), or a ``# %%`` cell marker as its first line."""
+    """True for a text file that nbgen, jupytext or nbgen's report writer wrote: a ``# ---``
+    (or markdown ``---``) header first, after an optional shebang and encoding line; a
+    ``# %%`` cell marker as its first line; or nbgen's report stamp."""
     from nbgen.convert.percent import MARKER_RE
 
     text = data.decode("utf-8", "replace").removeprefix("\ufeff")
+    if text.startswith(REPORT_STAMP):
+        return True
     lines = text.replace("\r\n", "\n").split("\n", 3)
     while lines and (lines[0].startswith("#!") or ("coding" in lines[0] and lines[0][:1] == "#")):
         lines.pop(0)
-    return bool(lines) and (lines[0].rstrip() == "# ---" or MARKER_RE.match(lines[0]) is not None)
+    if not lines:
+        return False
+    first = lines[0].rstrip()
+    return first in ("# ---", "---") or MARKER_RE.match(lines[0]) is not None
+
+
+def _fixed_suffix(fmt: str) -> str | None:
+    from jupytext.formats import long_form_one_format
+
+    ext = str(long_form_one_format(fmt).get("extension", ""))
+    return None if ext in ("", ".auto") else ext
+
+
+REPORT_STAMP = "<!-- rendered by nbgen from "
+
+
+def _to_report(job: Job) -> Result:
+    """A rendered page (html, images embedded) or markdown (images in NAME_files/), through
+    nbconvert's exporters."""
+    from nbgen.convert.ipynb import read_notebook
+    from nbgen.convert.report import render_report
+
+    nb, notes = read_notebook(job.source)
+    target = target_path(job, REPORT_SUFFIXES[job.mode])
+    existing = _existing(target)
+    if existing is not None and not job.force and not written_by_a_converter(existing):
+        raise NotebookError(
+            f"{target}: already exists and was not written by nbgen; nbgen does not overwrite "
+            "it: move it away, or use --force to replace it"
+        )
+    body, files = render_report(nb, job.mode, target)
+    for name, data in files.items():
+        atomic_write_bytes(target.parent / name, data)
+    stamp = f"{REPORT_STAMP}{job.source.name} -->\n"
+    return _write_if_changed(job, target, stamp + body, notes, existing)
 
 
 def _existing(target: Path) -> bytes | None:

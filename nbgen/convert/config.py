@@ -56,7 +56,16 @@ class PairConfig:
 
     def text_for(self, notebook: Path) -> Path:
         """The .py paired with ``notebook``."""
-        return self._paired(notebook, self.mirror.items(), ".py")
+        return self._paired(notebook, self.mirror.items(), self.suffix)
+
+    @property
+    def suffix(self) -> str:
+        """The paired text file's extension: .py for nbgen's formats, else jupytext's."""
+        if self.mode in ("percent", "module"):
+            return ".py"
+        from jupytext.formats import long_form_one_format
+
+        return str(long_form_one_format(self.mode)["extension"])
 
     def notebook_for(self, text: Path) -> Path:
         """The notebook paired with ``text`` (the inverse of :meth:`text_for`)."""
@@ -158,8 +167,17 @@ def parse_config(table: Mapping[str, Any], root: Path, source: Path) -> PairConf
         if key not in _KEYS:
             raise UsageError(f"{where}: unknown key {key!r}; valid keys: {', '.join(_KEYS)}")
     fmt = table.get("format", "py:percent")
+    if not isinstance(fmt, str):
+        raise UsageError(f'{where}: format = {fmt!r}; use "py:percent", "py:module" or "md"')
     if fmt not in _FORMATS:
-        raise UsageError(f'{where}: format = {fmt!r}; use "py:percent" or "py:module"')
+        from nbgen.convert.formats import check_format
+        from nbgen.errors import NotebookError
+
+        try:
+            if check_format(fmt).startswith("auto"):
+                raise NotebookError(f"{fmt!r}: a pair needs a fixed extension, e.g. py:light")
+        except NotebookError as exc:
+            raise UsageError(f"{where}: format = {exc}") from None
     include = _globs(table, "include", ("**/*.ipynb",), where)
     exclude = _globs(table, "exclude", (), where)
     mirror = table.get("mirror", {})
@@ -177,7 +195,7 @@ def parse_config(table: Mapping[str, Any], root: Path, source: Path) -> PairConf
                     f"project {root}; mirror folders must be inside it, e.g. "
                     '{ "notebooks" = "src/pkg" }'
                 )
-    return PairConfig(root=root, source=source, mode=_FORMATS[fmt], include=include, exclude=exclude,
+    return PairConfig(root=root, source=source, mode=_FORMATS.get(fmt, fmt), include=include, exclude=exclude,
                       mirror=dict(mirror))  # fmt: skip
 
 

@@ -1,13 +1,17 @@
-"""Notebook ⇄ text, by format: ``percent`` (any ``#``-comment language) and ``module`` (Python).
+"""Notebook ⇄ text, by format: nbgen's own ``percent`` (any ``#``-comment language) and
+``module`` (Python), and every other text format jupytext knows (``md``, ``myst``,
+``py:light``, ``R:percent``, ``Rmd``, ``auto:percent``...), through jupytext itself.
 
-``to_text`` and ``from_text`` are exact inverses on cell type, source and the cell metadata
-worth keeping (everything but :data:`~nbgen.convert.percent.VOLATILE_CELL_METADATA`).
+For nbgen's formats ``to_text`` and ``from_text`` are exact inverses on cell type, source and
+the cell metadata worth keeping (everything but
+:data:`~nbgen.convert.percent.VOLATILE_CELL_METADATA`); for jupytext's, jupytext decides
+(docs/benchmarks.md measures how far from exact each one is).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from nbgen.convert import percent
 from nbgen.convert.ipynb import Notebook, language_of
@@ -15,17 +19,50 @@ from nbgen.convert.languages import EXTENSIONS
 from nbgen.errors import NotebookError
 from nbgen.fsutil import TextStyle, decode_text, read_bytes
 
-Mode = Literal["percent", "module"]
+Mode = str  # "percent" or "module" (nbgen's own), or a jupytext format such as "md"
 MODES: tuple[Mode, ...] = ("percent", "module")
+
+
+def is_jupytext(mode: Mode) -> bool:
+    """True for a format that jupytext writes (anything but nbgen's percent and module)."""
+    return mode not in MODES
+
+
+def check_format(fmt: str) -> str:
+    """``fmt`` if jupytext knows it (``md``, ``py:light``, ``auto:percent``...), else an
+    error naming it."""
+    from jupytext.formats import JupytextFormatError, long_form_one_format
+
+    try:
+        long = long_form_one_format(fmt)
+    except (JupytextFormatError, ValueError) as exc:
+        raise NotebookError(
+            f"{fmt!r} is not a format nbgen or jupytext writes ({exc}); e.g. py, md, myst, "
+            "py:light, R:percent, Rmd, auto:percent, html, markdown"
+        ) from None
+    if long.get("extension") in (".ipynb", None):
+        raise NotebookError(f"{fmt!r} is not a text format; e.g. md, myst, py:light")
+    return fmt
+
+
+def _jupytext_suffix(nb: Notebook, fmt: str) -> str:
+    from jupytext.formats import auto_ext_from_metadata, long_form_one_format
+
+    ext = str(long_form_one_format(fmt)["extension"])
+    if ext == ".auto":
+        ext = auto_ext_from_metadata(nb.get("metadata", {})) or ".py"
+    return ext
 
 
 def text_suffix(nb: Notebook, path: Path, mode: Mode) -> str:
     """The text file's extension, or a NotebookError saying why this notebook has none."""
+    if is_jupytext(mode):
+        return _jupytext_suffix(nb, mode)
     lang = language_of(nb)
     if lang not in EXTENSIONS:
         raise NotebookError(
-            f"{path}: a {lang!r} notebook; nbgen converts Python, R, Julia and bash notebooks "
-            "(use jupytext for other languages)"
+            f"{path}: a {lang!r} notebook; nbgen's percent format is for Python, R, Julia and "
+            "bash: use --to auto:percent (jupytext) for other languages"
         )
     if mode == "module" and lang != "python":
         raise NotebookError(f"{path}: module mode is for Python notebooks; use --mode percent")
@@ -49,6 +86,8 @@ def to_text(nb: Notebook, mode: Mode = "percent") -> str:
 def render_text(nb: Notebook, mode: Mode = "percent") -> tuple[str, list[str]]:
     """The notebook as text, and (module mode) what the module runs on import that a user
     should know, as ``cell N, line L: ...`` (N counts all cells from 1)."""
+    if is_jupytext(mode):
+        return _jupytext_writes(nb, mode), []
     notes: list[str] = []
     cells = nb["cells"]
     python = language_of(nb) == "python"
@@ -71,12 +110,44 @@ def render_text(nb: Notebook, mode: Mode = "percent") -> tuple[str, list[str]]:
     return "\n".join(lines) + "\n", notes
 
 
+def _jupytext_writes(nb: Notebook, fmt: str) -> str:
+    import jupytext
+    import nbformat
+
+    text: str = jupytext.writes(nbformat.from_dict(nb), fmt=fmt)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def _jupytext_reads(text: str, fmt: str, path: Path) -> Notebook:
+    import json
+
+    import jupytext
+    import nbformat
+
+    try:
+        node = jupytext.reads(text, fmt=fmt)
+    except Exception as exc:  # jupytext raises many types for a text it cannot read
+        raise NotebookError(f"{path}: jupytext cannot read it as {fmt!r} ({exc})") from None
+    nb: Notebook = json.loads(nbformat.writes(node))
+    for cell in nb["cells"]:
+        if isinstance(cell.get("source"), list):
+            cell["source"] = "".join(cell["source"])
+    return nb
+
+
 def from_text(text: str, path: Path) -> Notebook:
-    """Parse a percent or module text (``\\n`` line ends) into a new notebook (nbformat 4.5)."""
+    """Parse a text file (``\\n`` line ends) into a new notebook (nbformat 4.5): nbgen's
+    percent or module format, or any format jupytext reads (by the file's extension, or the
+    format its jupytext header names)."""
+    if path.suffix not in EXTENSIONS.values():
+        return _jupytext_reads(text, path.suffix.lstrip("."), path)
     lines = text.split("\n")
     if text.endswith("\n"):
         lines.pop()
     header = percent.parse_header(lines, path)
+    written_as = _jupytext_format_name(header.metadata)
+    if written_as not in (None, "percent"):  # py:light, py:hydrogen...: jupytext's to read
+        return _jupytext_reads(text, f"{path.suffix.lstrip('.')}:{written_as}", path)
     metadata, nbgen_meta = header.metadata, header.own
     is_module = nbgen_meta.get("format") == "module"
     body_lines = lines[header.end :]
@@ -119,6 +190,13 @@ def cell_id(index: int, source: str) -> str:
     import hashlib
 
     return hashlib.sha1(f"{index}\0{source}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _jupytext_format_name(metadata: dict[str, Any]) -> str | None:
+    info = metadata.get("jupytext")
+    representation = info.get("text_representation") if isinstance(info, dict) else None
+    name = representation.get("format_name") if isinstance(representation, dict) else None
+    return name if isinstance(name, str) else None
 
 
 def _new_cell(kind: str, source: str, metadata: dict[str, Any], index: int) -> dict[str, Any]:

@@ -129,7 +129,7 @@ def _pair_of(path: Path, config: PairConfig) -> Iterator[Pair]:
     if path.suffix == ".ipynb":
         if config.pairs_notebook(path):
             yield Pair(path, config.text_for(path))
-    elif path.suffix == ".py":
+    elif path.suffix == config.suffix:
         notebook = config.notebook_for(path)
         paired = config.pairs_notebook(notebook) and config.text_for(notebook) == path
         if paired and (notebook.exists() or _is_notebook_text(path)):
@@ -137,13 +137,15 @@ def _pair_of(path: Path, config: PairConfig) -> Iterator[Pair]:
 
 
 def _is_notebook_text(path: Path) -> bool:
-    # a .py becomes a notebook only if it says it is one (a jupytext/nbgen header)
+    # a text file becomes a notebook only if it says it is one (a jupytext/nbgen header)
     try:
         with path.open("rb") as f:
-            head = f.read(64).removeprefix(b"\xef\xbb\xbf").replace(b"\r\n", b"\n")
+            head = f.read(4096).removeprefix(b"\xef\xbb\xbf").replace(b"\r\n", b"\n")
     except OSError:
         return False
-    return head.startswith(b"# ---\n# jupyter:")
+    return head.startswith(b"# ---\n# jupyter:") or (
+        head.startswith((b"# ---\n", b"---\n")) and b"jupytext:" in head
+    )
 
 
 # ---- one pair ------------------------------------------------------------------------------------

@@ -42,11 +42,11 @@ def test_round_trip_is_exact(path: Path) -> None:
     modes = ["percent", "module"] if language_of(nb) == "python" else ["percent"]
     for mode in modes:
         try:
-            suffix = formats.text_suffix(nb, path, mode)  # type: ignore[arg-type]
+            suffix = formats.text_suffix(nb, path, mode)
         except NotebookError as exc:
-            assert "nbgen converts Python, R, Julia and bash" in str(exc)
+            assert "nbgen's percent format is for Python, R, Julia and bash" in str(exc)
             return
-        text = formats.to_text(nb, mode)  # type: ignore[arg-type]
+        text = formats.to_text(nb, mode)
         back = formats.from_text(text, path.with_suffix(suffix))
         assert cell_view(back) == cell_view(nb), mode
 

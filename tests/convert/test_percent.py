@@ -53,7 +53,7 @@ def test_any_cells_round_trip_exactly(
         cell["metadata"] = metadata
         if attachments is not None and cell["cell_type"] != "code":
             cell["attachments"] = attachments
-    text = formats.to_text(nb, mode)  # type: ignore[arg-type]
+    text = formats.to_text(nb, mode)
     back = formats.from_text(text, PY)
     assert cell_view(back) == cell_view(nb)
     assert back["metadata"] == nb["metadata"]

@@ -147,7 +147,7 @@ def test_config_mirror_module_format_and_excludes(project: Path) -> None:
 @pytest.mark.parametrize(
     ("toml", "needle"),
     [
-        ('[tool.nbgen]\nformat = "py:light"\n', "format = 'py:light'"),
+        ('[tool.nbgen]\nformat = "py:nonsense"\n', "format = 'py:nonsense' is not a format"),
         ('[tool.nbgen]\nincludes = ["x"]\n', "unknown key 'includes'"),
         ('[tool.nbgen]\nmirror = ["a"]\n', "mirror must map folders"),
         ("[tool.nbgen]\ninclude = 3\n", "include must be a list of globs"),

@@ -220,7 +220,7 @@ def test_nbgens_own_names_in_user_metadata_and_code_round_trip(mode: str) -> Non
     nb["cells"][1]["metadata"] = {"nbgen": "inert", "nbgen_metadata": {"a": 1}}
     nb["cells"][2]["metadata"] = {"nbgen_attachments": 1}
     nb["metadata"]["nbgen"] = {"format": "module"}
-    text = formats.to_text(nb, mode)  # type: ignore[arg-type]
+    text = formats.to_text(nb, mode)
     back = formats.from_text(text, Path("a.py"))
     assert cell_view(back) == cell_view(nb)
     assert back["metadata"] == nb["metadata"]
