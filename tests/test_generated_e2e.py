@@ -254,3 +254,38 @@ def test_every_example_in_generated_runs(tmp_path: Path, api: KaggleStandin, exa
     assert (data / "fashionmnist" / "cats.csv").is_file() and (data / "titanic").is_dir()
     assert_cpu_check(executed, "zh" if ".zh." in example.name else "en")
     assert_no_secret(executed, tmp_path)
+
+
+def test_papermill_runs_a_generated_notebook_as_nbgen_run_does(
+    tmp_path: Path, api: KaggleStandin
+) -> None:
+    """papermill, with its own -p typing, on the same notebook and values as nbgen run -p."""
+    import subprocess
+    import sys
+
+    from papermill.cli import _resolve_type  # the rule nbgen run -p follows
+
+    from nbgen.execute.params import parse_parameters
+
+    values = {"LANG": "zh", "BENCH_STEPS": "2", "USE_DRIVE": "False", "CUDA_VISIBLE_DEVICES": ""}
+    assert parse_parameters([f"{k}={v}" for k, v in values.items()]) == {
+        k: _resolve_type(v) for k, v in values.items()
+    }
+    nb = generate(tmp_path, "--no-bench")
+    papermill_args = [a for k, v in values.items() for a in ("-p", k, v)]
+    out = tmp_path / "papermill.ipynb"
+    env = clean_env(api, tmp_path / "home")
+    done = subprocess.run(
+        [sys.executable, "-m", "papermill", str(nb), str(out), *papermill_args, "-k", "python3",
+         "--cwd", str(tmp_path)],
+        capture_output=True, text=True, env={**os.environ, **env}, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    code, executed, err = run(nb, api, "--platform", "local",
+                              *[f"-p{k}={v}" for k, v in values.items()])  # fmt: skip
+    assert code == 0, err
+    by_papermill = json.loads(out.read_text())
+    for result in (by_papermill, executed):
+        text = text_of(result)
+        assert "运行平台" in text and "没有需要额外安装的包" in text
+        assert errors_of(result) == []

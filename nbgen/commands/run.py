@@ -25,7 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="executed notebook (default: NAME.run.ipynb)",
     )
     add("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
-        help="set a parameter after the cell tagged 'parameters' (repeatable)")  # fmt: skip
+        help="set a parameter after the cell tagged 'parameters' (repeatable); typed as "
+        "papermill's -p types it: True/False/None, int, float, else text; [..] or {..} is "
+        "read as YAML or JSON, as with papermill's -y")  # fmt: skip
     add("--timeout", type=int, default=None, metavar="S", help="seconds a cell may run")
     add(
         "--cwd",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import hashlib
 from typing import Any
 
@@ -12,7 +11,9 @@ INJECTED_TAG = "injected-parameters"
 
 
 def parse_parameters(pairs: list[str]) -> dict[str, Any]:
-    """``NAME=VALUE`` → {NAME: value}; VALUE is a Python literal if it reads as one, else text."""
+    """``NAME=VALUE`` → {NAME: value}, typed as papermill's ``-p NAME VALUE`` types them
+    (``True``/``False``/``None``, an int, a float, else the text as it is), and a VALUE that
+    starts with ``[`` or ``{`` read as YAML (so JSON too), as papermill's ``-y`` does."""
     out: dict[str, Any] = {}
     for pair in pairs:
         name, sep, raw = pair.partition("=")
@@ -21,11 +22,27 @@ def parse_parameters(pairs: list[str]) -> dict[str, Any]:
             raise UsageError(
                 f"-p {pair!r}: expected NAME=VALUE with NAME a Python name, e.g. -p STEPS=2"
             )
-        try:
-            out[name] = ast.literal_eval(raw)
-        except (ValueError, SyntaxError, MemoryError, RecursionError):
-            out[name] = raw
+        out[name] = _typed(raw, pair)
     return out
+
+
+def _typed(raw: str, pair: str) -> Any:
+    """papermill's ``_resolve_type``, plus YAML for lists and mappings."""
+    if raw in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[raw]
+    for kind in (int, float):
+        try:
+            return kind(raw)
+        except ValueError:
+            pass
+    if raw.lstrip().startswith(("[", "{")):
+        import yaml  # a jupytext dependency
+
+        try:
+            return yaml.safe_load(raw)
+        except yaml.YAMLError as exc:
+            raise UsageError(f"-p {pair!r}: not valid YAML or JSON ({exc})") from None
+    return raw
 
 
 def inject_parameters(nb: dict[str, Any], values: dict[str, Any]) -> str:

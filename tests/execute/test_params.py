@@ -10,6 +10,8 @@ from tests.convert.helpers import notebook
 def test_parameters_parse_and_land_after_the_tagged_cell() -> None:
     values = parse_parameters(["STEPS=2", "NAME=cats", "LIST=['a', 1]", "FLAG=True"])
     assert values == {"STEPS": 2, "NAME": "cats", "LIST": ["a", 1], "FLAG": True}
+    typed = parse_parameters(["A=1.5", "B=None", "C='quoted'", "D={x: 1}", "E=1e3", "F=true"])
+    assert typed == {"A": 1.5, "B": None, "C": "'quoted'", "D": {"x": 1}, "E": 1000.0, "F": "true"}
     with pytest.raises(UsageError, match="NAME=VALUE"):
         parse_parameters(["2x=1"])
     nb = notebook(("markdown", "t"), ("code", "STEPS = 20"), ("code", "print(STEPS)"))
