@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import stat
 from collections.abc import Iterator
@@ -105,10 +106,14 @@ def assert_cpu_check(nb: dict[str, Any], lang: str = "en") -> None:
 def test_on_colab_pasted_refs_go_to_local_disk(tmp_path: Path, api: KaggleStandin) -> None:
     nb = generate(tmp_path, "--kaggle-data", "kaggle datasets download -d owner/cats",
                   "--kaggle-data", "https://www.kaggle.com/competitions/titanic/data")  # fmt: skip
-    code, executed, err = run(nb, api, "--drive", str(tmp_path / "MyDrive"),
+    page = tmp_path / "report.html"
+    code, executed, err = run(nb, api, "--drive", str(tmp_path / "MyDrive"), "--html", str(page),
                               COLAB_SECRET_KAGGLE_API_TOKEN=TOKEN)  # fmt: skip
     assert code == 0, err
     assert errors_of(executed) == []
+    html = page.read_text(encoding="utf-8")  # shareable without Jupyter: table and chart inside
+    assert "train img/s" in html and "speedup (optimized / naive" in html
+    assert re.search(r'<img [^>]*src="data:image/png;base64,', html)
     content = tmp_path / ".nbgen-run" / "content"
     assert (content / "data" / "cats" / "cats.csv").is_file()
     assert (content / "data" / "titanic" / "train.csv").is_file()

@@ -28,6 +28,7 @@ class RunOptions:
     cwd: Path | None = None
     drive: Path | None = None  # the folder that plays MyDrive
     kaggle_input: Path | None = None  # the folder that plays /kaggle/input
+    html: Path | None = None  # also write the executed notebook as a self-contained page
 
 
 def run_notebook(notebook: Path, options: RunOptions, report: Callable[[str], None]) -> RunResult:
@@ -67,7 +68,19 @@ def run_notebook(notebook: Path, options: RunOptions, report: Callable[[str], No
             "kernelspec"
         ) from None
     atomic_write_text(out, dumps_notebook(nb))
+    if options.html is not None:
+        write_page(nb, options.html)
+        notes.append(f"wrote {options.html}")
     return RunResult(out, failure, notes)
+
+
+def write_page(nb: dict[str, object], path: Path) -> None:
+    """The executed notebook as one HTML file, images embedded (nbconvert)."""
+    from nbgen.convert.report import render_report
+    from nbgen.fsutil import atomic_write_text
+
+    body, _files = render_report(nb, "html", path)  # html embeds every image: no files
+    atomic_write_text(path, body)
 
 
 def _check_kernel_installed() -> None:
