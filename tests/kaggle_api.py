@@ -38,6 +38,7 @@ class KaggleStandin:
     rules_accepted: set[str] = field(default_factory=set)
     drop_downloads: bool = False  # send half the body, then hang up
     requests: list[str] = field(default_factory=list)
+    pushed: list[dict[str, object]] = field(default_factory=list)  # SaveKernel bodies
     port: int = 0
 
     @property
@@ -89,6 +90,11 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(404, {"code": 404, "message": "token not found"})
         if not state.authorized(self.headers.get("Authorization")):
             return self._json(401, {"code": 401, "message": "Unauthenticated"})
+        if method == "SaveKernel":  # kaggle kernels push
+            state.pushed.append(body)
+            slug = str(body.get("slug"))
+            return self._json(200, {"ref": f"/code/{slug}", "versionNumber": 1,
+                                    "url": f"https://www.kaggle.com/code/{slug}"})  # fmt: skip
         if method == "GetDatasetMetadata":
             key = f"{body.get('ownerSlug')}/{body.get('datasetSlug')}"
             if key not in state.datasets:

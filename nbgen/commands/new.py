@@ -28,6 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--pip", action="append", metavar="PKG", help="package to pip install (repeatable)")
     add("--lang", help="notebook language: en or zh")
     add("--gpu", help="runtime preselected in Colab: T4, L4, A100 or none")
+    add("--platform", help="colab (default), or kaggle: also write kernel-metadata.json so "
+        "`kaggle kernels push -p FOLDER` runs it on Kaggle (-o names the folder)")  # fmt: skip
+    add("--kaggle-id", metavar="OWNER/SLUG", help="with --platform kaggle: the notebook's id")
     add("--cuda-visible-devices", metavar="IDS", help="GPUs to use, e.g. 0 or 0,1")
     add("--kaggle-data", action="append", metavar="REF",
         help="Kaggle data as kaggle.com gives it: owner/slug, a competition, an address, "
@@ -50,6 +53,7 @@ _FLAG_KEYS = (
     "output", "project", "workdir", "drive", "pip", "lang", "gpu", "cuda_visible_devices",
     "kaggle_data", "kaggle_dataset", "kaggle_competition", "kaggle_dest", "import_notebooks", "bench",
     "bench_data", "bench_mode", "bench_steps", "bench_batch_size", "bench_stem", "bench_epochs",
+    "platform", "kaggle_id",
 )  # fmt: skip
 
 
@@ -68,6 +72,17 @@ def new(spec_file: Path | None, flags: dict[str, Any], *, force: bool = False) -
     from nbgen.generate.notebook import write_notebook
 
     spec = resolve_spec(spec_file, flags)
+    if spec.platform == "kaggle":
+        from nbgen.generate.kernel import write_kaggle_folder
+
+        notebook, metadata, owner_known = write_kaggle_folder(spec, force=force)
+        print(f"wrote {notebook} and {metadata} ({spec.lang})")
+        if not owner_known:
+            print(
+                f"edit the id in {metadata} (or pass --kaggle-id OWNER/SLUG): your Kaggle user name"
+            )
+        print(f"next: kaggle kernels push -p {metadata.parent}")
+        return 0
     path = write_notebook(spec, Path(spec.output), force=force)
     print(f"wrote {path} ({spec.lang}, work folder {spec.work_folder})")
     print("next: upload it to Google Drive and open it with Colab, then Runtime > Run all;")

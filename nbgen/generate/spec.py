@@ -16,6 +16,7 @@ Gpu = Literal["T4", "L4", "A100", "none"]
 BenchData = Literal["synthetic", "cifar10"]
 BenchMode = Literal["naive", "optimized", "both"]
 Stem = Literal["imagenet", "cifar"]
+Platform = Literal["colab", "kaggle"]
 
 _PROJECT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}")
 
@@ -44,6 +45,10 @@ class NotebookSpec:
     bench_batch_size: int = 128
     bench_stem: Stem = "cifar"
     bench_epochs: int = 0
+    platform: Platform = (
+        "colab"  # kaggle: also write kernel-metadata.json for `kaggle kernels push`
+    )
+    kaggle_id: str = ""  # OWNER/SLUG of the notebook on Kaggle
 
     @property
     def kaggle_field(self) -> str:
@@ -179,6 +184,7 @@ def _choices(key: str) -> tuple[str, ...]:
         "BenchData": BenchData,
         "BenchMode": BenchMode,
         "Stem": Stem,
+        "Platform": Platform,
     }
     return tuple(get_args(literal[hint])) if hint in literal else ()
 
@@ -204,6 +210,12 @@ def _check_dest(value: str, flag: str) -> None:
             f"{flag}: {value!r} must be a folder without '..': an absolute path such as "
             "/content/data, or one relative to the work folder"
         )
+
+
+def _check_kernel_id(value: str, flag: str) -> None:
+    if value and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*/[a-z0-9][a-z0-9-]{4,}", value):
+        raise UsageError(f"{flag}: {value!r} is not OWNER/SLUG (a slug of 5+ lower-case "
+                         "letters, digits or dashes), e.g. --kaggle-id me/cats-setup")  # fmt: skip
 
 
 def _check_devices(value: str, flag: str) -> None:
@@ -255,5 +267,6 @@ _TEXT_CHECKS: dict[str, Callable[[str, str], str | None]] = {
     "kaggle_dataset": _kaggle_check("dataset"),
     "kaggle_competition": _kaggle_check("competition"),
     "kaggle_dest": _check_dest,
+    "kaggle_id": lambda value, flag: _check_kernel_id(value, flag),
 }
 _INT_RANGES = {"bench_epochs": (0, 1000)}
