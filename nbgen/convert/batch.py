@@ -277,10 +277,28 @@ def run_batch(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor  # only a batch with real work pays for it
 
+    _preload(jobs)
     context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         chunk = max(1, len(jobs) // (workers * 8))
         return _collect(pool.map(convert_one, jobs, chunksize=chunk), total, progress, results)
+
+
+def _preload(jobs: list[Job]) -> None:
+    """Import the library the jobs need once, before the workers fork, so each worker does not
+    pay for it again (jupytext and nbconvert take a few tenths of a second to import)."""
+    from nbgen.convert.formats import is_jupytext
+
+    if any(job.to == "report" for job in jobs):
+        import nbconvert  # noqa: F401
+    needs_jupytext = (
+        (job.to == "py" and is_jupytext(job.mode))
+        or (job.to == "ipynb" and job.source.suffix not in TEXT_SUFFIXES)
+        for job in jobs
+    )
+    if any(needs_jupytext):
+        import jupytext  # noqa: F401
+        import nbformat  # noqa: F401
 
 
 def _collect(

@@ -57,7 +57,10 @@ def _jupytext_suffix(nb: Notebook, fmt: str) -> str:
 def text_suffix(nb: Notebook, path: Path, mode: Mode) -> str:
     """The text file's extension, or a NotebookError saying why this notebook has none."""
     if is_jupytext(mode):
-        return _jupytext_suffix(nb, mode)
+        try:
+            return _jupytext_suffix(nb, mode)
+        except Exception as exc:  # metadata jupytext cannot read (a kernelspec that is text)
+            raise NotebookError(f"{path}: jupytext cannot read its metadata ({exc})") from None
     lang = language_of(nb)
     if lang not in EXTENSIONS:
         raise NotebookError(
@@ -114,7 +117,13 @@ def _jupytext_writes(nb: Notebook, fmt: str) -> str:
     import jupytext
     import nbformat
 
-    text: str = jupytext.writes(nbformat.from_dict(nb), fmt=fmt)
+    try:
+        text: str = jupytext.writes(nbformat.from_dict(nb), fmt=fmt)
+    except Exception as exc:  # jupytext raises many types for a notebook it cannot write
+        raise NotebookError(
+            f"jupytext cannot write this notebook as {fmt!r} ({type(exc).__name__}: {exc}); "
+            "check its metadata in Jupyter, or use --to py"
+        ) from None
     return text if text.endswith("\n") else text + "\n"
 
 
