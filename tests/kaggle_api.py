@@ -11,6 +11,7 @@ import base64
 import io
 import json
 import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,6 +38,7 @@ class KaggleStandin:
     competitions: dict[str, bytes] = field(default_factory=dict)
     rules_accepted: set[str] = field(default_factory=set)
     drop_downloads: bool = False  # send half the body, then hang up
+    trickle: float = 0.0  # seconds between the four parts of a download (a slow network)
     requests: list[str] = field(default_factory=list)
     pushed: list[dict[str, object]] = field(default_factory=list)  # SaveKernel bodies
     port: int = 0
@@ -142,6 +144,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data[: len(data) // 2])
             self.wfile.flush()
             self.close_connection = True
+            return
+        if state.trickle:
+            part = len(data) // 4 + 1
+            for start in range(0, len(data), part):
+                self.wfile.write(data[start : start + part])
+                self.wfile.flush()
+                time.sleep(state.trickle)
             return
         self.wfile.write(data)
 

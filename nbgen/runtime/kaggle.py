@@ -9,6 +9,7 @@ refused. On a Kaggle notebook, data attached with "Add Input" is used in place.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -199,19 +200,13 @@ def _kaggle_watch(
     proc: subprocess.Popen[bytes], folder: Path, text: dict[str, str], label: str
 ) -> None:
     """Wait for the child, showing every second how much has arrived and how fast."""
-    start = last_size = 0.0
-    start = time.monotonic()
-    shown = False
+    start, last_size, shown = time.monotonic(), 0, False
     while True:
         try:
             proc.wait(timeout=1)
             break
         except subprocess.TimeoutExpired:
-            size = (
-                sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
-                if folder.is_dir()
-                else 0
-            )
+            size = _kaggle_bytes(folder)
             if size and size != last_size:
                 speed = size / max(time.monotonic() - start, 1e-6)
                 line = text["progress"].format(
@@ -221,6 +216,15 @@ def _kaggle_watch(
                 shown, last_size = True, size
     if shown:
         print()
+
+
+def _kaggle_bytes(folder: Path) -> int:
+    """Bytes under ``folder`` now (files come and go while the client works)."""
+    total = 0
+    for path in folder.rglob("*") if folder.is_dir() else ():
+        with contextlib.suppress(OSError):
+            total += path.stat().st_size if path.is_file() else 0
+    return total
 
 
 def _kaggle_redact(output: str, creds: KaggleCredentials) -> str:

@@ -287,3 +287,13 @@ def test_single_files_join_the_folder_and_are_cached(api: KaggleStandin, tmp_pat
     )  # the rest is not there yet
     assert whole.returncode == 0 and (target / "images" / "cat1.png").is_file()
     assert len(api.requests) > seen
+
+
+def test_a_slow_download_shows_bytes_and_speed(tmp_path: Path) -> None:
+    big = make_zip({"noise.bin": os.urandom(4 << 20)})  # the client writes 1 MiB at a time
+    state = KaggleStandin(datasets={"owner/cats": big}, trickle=1.2)
+    with kaggle_standin(state) as api:
+        result = nbgen_kaggle(api, tmp_path, "--dataset", "owner/cats", KAGGLE_API_TOKEN=TOKEN)
+    assert result.returncode == 0, result.stderr
+    assert "owner/cats: 1.0 MiB downloaded, " in result.stdout  # redrawn (\r) as bytes arrive
+    assert "owner/cats: 3.0 MiB downloaded, " in result.stdout and "iB/s" in result.stdout
