@@ -120,8 +120,8 @@ def _convert(job: Job) -> Result:
 def wrong_kind(job: Job) -> str | None:
     """Why ``job.source`` cannot be converted in this direction, or None."""
     if job.to in ("py", "report") and job.source.suffix != ".ipynb":
-        hint = " (it is already text: use --to ipynb)" if job.source.suffix != ".ipynb" else ""
-        return f"{job.source}: --to {job.mode if job.to == 'report' else 'py'} converts notebooks (.ipynb){hint}"
+        kind = job.mode if job.to == "report" else "py"
+        return f"{job.source}: --to {kind} converts notebooks (.ipynb) (it is already text: use --to ipynb)"
     if job.to == "ipynb" and job.source.suffix == ".ipynb":
         return f"{job.source}: --to ipynb converts text files (.py, .md...) (it is already a notebook: use --to py)"
     return None

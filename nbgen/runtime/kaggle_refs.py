@@ -20,9 +20,6 @@ class KaggleRef(NamedTuple):
     kind: str  # "dataset" or "competition"
     name: str  # "owner/slug" or "name"
 
-    def __str__(self) -> str:
-        return self.name
-
 
 def parse_kaggle_ref(value: str, lang: str = "en") -> KaggleRef:
     """The data set or competition that ``value`` names; KaggleError if it names none."""
