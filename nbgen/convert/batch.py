@@ -165,14 +165,12 @@ def _to_text(job: Job) -> Result:
 
 
 def written_by_a_converter(data: bytes) -> bool:
-    """True for a text file that nbgen, jupytext or nbgen's report writer wrote: a ``# ---``
-    (or markdown ``---``) header first, after an optional shebang and encoding line; a
-    ``# %%`` cell marker as its first line; or nbgen's report stamp."""
+    """True for a text file that nbgen or jupytext wrote: a ``# ---`` (or markdown ``---``)
+    header first, after an optional shebang and encoding line, or a ``# %%`` cell marker as
+    its first line."""
     from nbgen.convert.percent import MARKER_RE
 
     text = data.decode("utf-8", "replace").removeprefix("\ufeff")
-    if text.startswith(REPORT_STAMP):
-        return True
     lines = text.replace("\r\n", "\n").split("\n", 3)
     while lines and (lines[0].startswith("#!") or ("coding" in lines[0] and lines[0][:1] == "#")):
         lines.pop(0)
@@ -189,28 +187,20 @@ def _fixed_suffix(fmt: str) -> str | None:
     return None if ext in ("", ".auto") else ext
 
 
-REPORT_STAMP = "<!-- rendered by nbgen from "
-
-
 def _to_report(job: Job) -> Result:
     """A rendered page (html, images embedded) or markdown (images in NAME_files/), through
     nbconvert's exporters."""
     from nbgen.convert.ipynb import read_notebook
-    from nbgen.convert.report import render_report
+    from nbgen.convert.report import refuse_foreign_page, render_report, stamped
 
     nb, notes = read_notebook(job.source)
     target = target_path(job, REPORT_SUFFIXES[job.mode])
-    existing = _existing(target)
-    if existing is not None and not job.force and not written_by_a_converter(existing):
-        raise NotebookError(
-            f"{target}: already exists and was not written by nbgen; nbgen does not overwrite "
-            "it: move it away, or use --force to replace it"
-        )
+    if not job.force:
+        refuse_foreign_page(target)
     body, files = render_report(nb, job.mode, target)
     for name, data in files.items():
         atomic_write_bytes(target.parent / name, data)
-    stamp = f"{REPORT_STAMP}{job.source.name} -->\n"
-    return _write_if_changed(job, target, stamp + body, notes, existing)
+    return _write_if_changed(job, target, stamped(body, job.source), notes, _existing(target))
 
 
 def _existing(target: Path) -> bytes | None:

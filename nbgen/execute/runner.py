@@ -43,6 +43,10 @@ def run_notebook(notebook: Path, options: RunOptions, report: Callable[[str], No
 
     if options.timeout is not None and options.timeout < 1:
         raise UsageError(f"--timeout {options.timeout}: give a number of seconds, at least 1")
+    if options.html is not None:
+        from nbgen.convert.report import refuse_foreign_page
+
+        refuse_foreign_page(options.html)  # before any cell runs
     nb, notes = read_notebook(_checked_notebook(notebook))
     where = inject_parameters(nb, parse_parameters(options.parameters))
     if where:
@@ -69,18 +73,18 @@ def run_notebook(notebook: Path, options: RunOptions, report: Callable[[str], No
         ) from None
     atomic_write_text(out, dumps_notebook(nb))
     if options.html is not None:
-        write_page(nb, options.html)
+        write_page(nb, options.html, notebook)
         notes.append(f"wrote {options.html}")
     return RunResult(out, failure, notes)
 
 
-def write_page(nb: dict[str, object], path: Path) -> None:
+def write_page(nb: dict[str, object], path: Path, source: Path) -> None:
     """The executed notebook as one HTML file, images embedded (nbconvert)."""
-    from nbgen.convert.report import render_report
+    from nbgen.convert.report import render_report, stamped
     from nbgen.fsutil import atomic_write_text
 
     body, _files = render_report(nb, "html", path)  # html embeds every image: no files
-    atomic_write_text(path, body)
+    atomic_write_text(path, stamped(body, source))
 
 
 def _check_kernel_installed() -> None:

@@ -78,3 +78,21 @@ def test_bad_arguments(tmp_path: Path) -> None:
     (tmp_path / "x.ipynb").write_text("{")
     result = run_nbgen("run", str(tmp_path / "x.ipynb"), cwd=tmp_path)
     assert result.returncode == 1 and "x.ipynb: not valid JSON" in result.stderr
+
+
+def test_html_never_replaces_a_page_nbgen_did_not_write(tmp_path: Path) -> None:
+    path = tmp_path / "nb.ipynb"
+    path.write_text(dumps_notebook(notebook(("code", "print('ran')"))))
+    mine = tmp_path / "page.html"
+    mine.write_text("<html>my own page</html>")
+    result = run_nbgen("run", str(path), "--no-colab", "--html", str(mine), cwd=tmp_path)
+    assert result.returncode == 1 and "page.html: already exists" in result.stderr
+    assert mine.read_text() == "<html>my own page</html>"
+    assert not (tmp_path / "nb.run.ipynb").exists()  # refused before any cell ran
+    mine.unlink()
+    assert (
+        run_nbgen("run", str(path), "--no-colab", "--html", str(mine), cwd=tmp_path).returncode == 0
+    )
+    assert "ran" in mine.read_text()
+    again = run_nbgen("run", str(path), "--no-colab", "--html", str(mine), cwd=tmp_path)
+    assert again.returncode == 0  # nbgen's own page is refreshed
