@@ -21,7 +21,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from nbgen.convert import formats
-from nbgen.runtime.importer import parse_cell
+from nbgen.runtime.modules.importer import parse_cell
 
 
 def long_cell(lines: int) -> dict[str, Any]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-import traceback
 from collections.abc import Sequence
 from types import ModuleType
 
@@ -21,9 +20,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "new": ("new", "write a tailored Colab setup notebook"),
     "convert": ("convert", "turn notebooks into importable .py modules and back"),
     "sync": ("sync", "keep notebook and .py pairs in step (pre-commit hook)"),
-    "kaggle": ("kaggle", "download Kaggle data sets and competitions, extracted"),
+    "clean": ("clean", "make notebooks render on GitHub; --outputs strips outputs (hook)"),
+    "kaggle": ("kaggle", "Kaggle: download data; run a notebook on its GPUs, fetch its outputs"),
     "run": ("run", "run a notebook locally in a real kernel, with stand-ins for Colab"),
     "bench": ("bench", "ResNet-101/CIFAR-10 GPU benchmark: naive vs optimized training"),
+    "lock": ("lock", "pin a notebook's recorded environment as requirements for your machine"),
 }
 
 
@@ -41,6 +42,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"nbgen {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (module, help_text) in COMMANDS.items():
+        if command is not None and name != command:
+            continue  # a parser per subcommand costs start-up time that the hook pays each commit
         sub_parser = sub.add_parser(name, help=help_text, description=help_text)
         if name == command:
             _module(module).add_arguments(sub_parser)
@@ -75,7 +78,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(f"nbgen {args.command}: error: {describe_os_error(exc)}", file=sys.stderr)
         return 1
-    except Exception:
+    except Exception as exc:
+        # imported here, not at start-up: the pre-commit hook starts nbgen on every commit
+        from nbgen.runtime.platforms.env import NotebookStepError
+
+        if isinstance(
+            exc, NotebookStepError
+        ):  # a runtime step's own user error (the same contract)
+            print(f"nbgen {args.command}: error: {exc}", file=sys.stderr)
+            return 1
+        import traceback
+
         traceback.print_exc()
         print(
             "nbgen hit a bug (the traceback above); please report it with the command you ran.",

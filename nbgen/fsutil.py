@@ -1,4 +1,5 @@
-"""Files as a user's files: atomic writes, line-ending and BOM styles kept, errors explained.
+"""Files as a user's files: line-ending and BOM styles kept, errors explained, and writes that
+go through the one ownership rule (:mod:`nbgen.runtime.ownership`).
 
 A reader sees the old file or the new one, never half of either. A file saved with a UTF-8 BOM
 or with Windows line endings (a ``core.autocrlf=true`` clone) is read as plain ``\\n`` text and
@@ -8,13 +9,15 @@ written back in its own style, so a line-ending change is never mistaken for an 
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from nbgen.errors import NbgenError
+
+if TYPE_CHECKING:
+    from nbgen.runtime.ownership.proofs import Proof
 
 BOM = "\ufeff"
 
@@ -84,51 +87,60 @@ def read_bytes(path: Path) -> bytes:
         raise NbgenError(describe_os_error(exc, path)) from None
 
 
-def atomic_write_text(path: Path, text: str, style: TextStyle = LF) -> None:
-    """Write ``text`` (``\\n`` line ends) to ``path`` in ``style``, atomically."""
-    atomic_write_bytes(path, encode_text(text, style, path))
+def atomic_write_text(
+    path: Path, text: str, style: TextStyle = LF, *, proof: Proof | None, force: bool = False,
+    remedy: str = "",
+) -> bool:  # fmt: skip
+    """Write ``text`` (``\\n`` line ends) to ``path`` in ``style``, atomically, under the
+    ownership rule (:func:`atomic_write_bytes`)."""
+    return atomic_write_bytes(
+        path, encode_text(text, style, path), proof=proof, force=force, remedy=remedy
+    )
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically, keeping the old file's permission bits.
+def atomic_write_bytes(
+    path: Path, data: bytes, *, proof: Proof | None, force: bool = False, remedy: str = ""
+) -> bool:
+    """Create ``path``, or replace it if it carries nbgen's ``proof`` or ``force`` says so;
+    atomically, keeping the old file's permission bits (see :mod:`nbgen.runtime.ownership`,
+    the one module that decides). Returns False when the file already held ``data``."""
+    from nbgen.runtime.ownership.files import write_file
+    from nbgen.runtime.ownership.text import OwnershipError
 
-    A symbolic link is written through (the file it points to is replaced, the link stays),
-    as editors do. OS errors become an NbgenError naming the path.
-    """
-    if path.is_symlink():
-        path = Path(os.path.realpath(path))
-    with atomic_output(path) as tmp:
-        tmp.write_bytes(data)
+    try:
+        return write_file(path, data, proof=proof, force=force, remedy=remedy)
+    except OwnershipError as exc:
+        raise NbgenError(str(exc)) from None
+
+
+def check_replace(
+    path: Path, *, proof: Proof | None, force: bool = False, remedy: str = ""
+) -> None:
+    """Raise NbgenError now unless a later write to ``path`` would be allowed (nothing there,
+    nbgen's own file, or ``force``): a long job checks before it starts."""
+    from nbgen.runtime.ownership.proofs import check_replace
+    from nbgen.runtime.ownership.text import OwnershipError
+
+    try:
+        check_replace(path, proof, force=force, remedy=remedy)
+    except OwnershipError as exc:
+        raise NbgenError(str(exc)) from None
 
 
 @contextlib.contextmanager
-def atomic_output(path: Path) -> Iterator[Path]:
-    """A temporary path beside ``path`` to write; it replaces ``path`` (keeping the old file's
-    permission bits) when the block ends without an error, and is removed otherwise."""
-    import tempfile  # not at the top: a run with nothing to write never needs it
+def atomic_output(
+    path: Path, *, proof: Proof | None, force: bool = False, remedy: str = ""
+) -> Iterator[Path]:
+    """A temporary path beside ``path`` to write; it replaces ``path`` when the block ends
+    without an error (under the ownership rule), and is removed otherwise."""
+    from nbgen.runtime.ownership.files import owned_output
+    from nbgen.runtime.ownership.text import OwnershipError
 
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # the real suffix last: a writer may take the format from it (matplotlib does)
-        fd, name = tempfile.mkstemp(
-            prefix=f".{path.name[:64]}.", suffix=f".tmp{path.suffix}", dir=path.parent
-        )
-    except OSError as exc:
-        raise NbgenError(describe_os_error(exc, path)) from None
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        try:
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        except FileNotFoundError:
-            os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise NbgenError(describe_os_error(exc, path)) from None
-        raise
+        with owned_output(path, proof=proof, force=force, remedy=remedy) as tmp:
+            yield tmp
+    except OwnershipError as exc:
+        raise NbgenError(str(exc)) from None
 
 
 def refuse_broken_links(paths: list[Path]) -> None:
@@ -147,30 +159,8 @@ def is_inside(root: Path, path: Path) -> bool:
     return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_HINTS = {
-    errno.EACCES: "permission denied: check the permissions of the file and its folder, "
-    "or choose another place",
-    errno.EPERM: "operation not permitted: check its owner and permissions",
-    errno.ENOENT: "no such file or folder",
-    errno.EISDIR: "is a folder, not a file: give a file name",
-    errno.ENOTDIR: "a part of the path is a file, not a folder",
-    errno.ENAMETOOLONG: "the name is too long for this file system: choose a shorter one",
-    errno.ELOOP: "a symbolic link that points to itself (a loop): fix or remove the link",
-    errno.EROFS: "the file system is read-only: choose another place",
-    errno.ENOSPC: "no space left on the device: free some space",
-    errno.EEXIST: "already exists",
-    errno.EXDEV: "cannot move across file systems",
-}
-
-
 def describe_os_error(exc: OSError, path: Path | str | None = None) -> str:
     """One line for the user: the path, what went wrong and what to do."""
-    where = path if path is not None else (exc.filename or "")
-    hint = _HINTS.get(exc.errno or -1) or (exc.strerror or str(exc))
-    return f"{where}: {hint}" if where else hint
+    from nbgen.runtime.ownership.text import os_error_text
+
+    return os_error_text(exc, path)

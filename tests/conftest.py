@@ -82,3 +82,40 @@ def colab_stubs(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     yield STANDINS
     for name in [m for m in sys.modules if m == "google" or m.startswith("google.")]:
         sys.modules.pop(name, None)
+
+
+@pytest.fixture(scope="session")
+def newest_kaggle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The newest kaggle client from PyPI, installed into a folder of this test session (never
+    into the environment): tests put it first on the child process's path."""
+    target = tmp_path_factory.mktemp("kaggle-newest")
+    install = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "--no-input", "--target", str(target), "kaggle"],
+        capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
+    if install.returncode != 0:
+        lines = [line for line in install.stderr.splitlines() if line.strip()]
+        pytest.skip(f"the newest kaggle client could not be installed from PyPI (offline, or "
+                    f"PyPI unreachable): {lines[-1] if lines else install.returncode}")  # fmt: skip
+    return target
+
+
+@pytest.fixture(params=["2.0.2", "newest"])
+def kaggle_client(request: pytest.FixtureRequest) -> dict[str, str]:
+    """Environment for a process whose kaggle client is the pinned 2.0.2 (Colab's) or the
+    newest from PyPI (first on PYTHONPATH)."""
+    if request.param == "2.0.2":
+        return {}
+    target = request.getfixturevalue("newest_kaggle")
+    path = os.pathsep.join(p for p in (str(target), os.environ.get("PYTHONPATH", "")) if p)
+    return {"PYTHONPATH": path}
+
+
+@pytest.fixture(autouse=True)
+def _caches_of_this_test_run(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """nbgen's caches (sync signatures, compiled notebooks) go under this run's temporary
+    folder, never the machine's ~/.cache; subprocesses inherit it."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))

@@ -4,6 +4,7 @@ import, ahead of the real one."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,9 @@ def blocked(folder: Path, *modules: str) -> dict[str, str]:
         package = folder / module
         package.mkdir(parents=True, exist_ok=True)
         (package / "__init__.py").write_text(f'raise ImportError("No module named {module!r}")\n')
-    return {"PYTHONPATH": str(folder)}
+    return {
+        "PYTHONPATH": os.pathsep.join(p for p in (str(folder), os.environ.get("PYTHONPATH")) if p)
+    }
 
 
 @pytest.mark.parametrize(
@@ -31,6 +34,8 @@ def blocked(folder: Path, *modules: str) -> dict[str, str]:
         (["matplotlib"], ["bench", "--device", "cpu", "-q", "--plot", "x.png"],
          "nbgen bench --plot needs matplotlib"),
         (["kaggle"], ["kaggle", "download", "--dataset", "a/b"], "nbgen kaggle needs the kaggle client"),
+        (["kaggle"], ["kaggle", "run", "nb.ipynb", "--id", "me/a-notebook"], "nbgen kaggle needs the kaggle client"),
+        (["kaggle"], ["kaggle", "status", "me/a-notebook"], "nbgen kaggle needs the kaggle client"),
         (["nbclient"], ["run", "nb.ipynb"], "nbgen run needs a Jupyter kernel"),
         (["ipykernel"], ["run", "nb.ipynb"], "nbgen run needs a Jupyter kernel"),
     ],

@@ -79,3 +79,38 @@ def test_hooks_in_a_real_repository(tmp_path: Path) -> None:
     check = subprocess.run([*pre_commit, "try-repo", str(hooks), "nbgen-check", "--files", "a.ipynb"],
                            cwd=project, capture_output=True, text=True, check=False, env=env)  # fmt: skip
     assert check.returncode == 0, check.stdout
+
+    # an md pair under its own config: an edit of the .md alone reaches the hook
+    notes = project / "notes"
+    notes.mkdir()
+    (notes / "nbgen.toml").write_text('format = "md"\n')
+    (notes / "n.ipynb").write_text(dumps_notebook(notebook(("code", "n = 1"))))
+    git(project, "add", "-A")
+    code, out = commit(project, env)
+    assert code != 0 and "n.md" in out, out
+    git(project, "add", "-A")
+    code, out = commit(project, env)
+    assert code == 0, out
+    md = notes / "n.md"
+    md.write_text(md.read_text().replace("n = 1", "n = 2"))
+    git(project, "add", "notes/n.md")
+    code, out = commit(project, env)
+    assert code != 0 and "n.ipynb" in out, out
+    assert '"n = 2"' in (notes / "n.ipynb").read_text()
+
+    # nbgen-clean: Colab's widget metadata fixed once (the hook fails, having written it), then
+    # the notebook is clean and the hook passes
+    from tests.convert.test_clean import colab_saved, github_renders, write_colab
+
+    write_colab(project / "colab.ipynb", colab_saved())
+    git(project, "add", "colab.ipynb")
+    clean = [*pre_commit, "try-repo", str(hooks), "nbgen-clean", "--files", "colab.ipynb"]
+    first = subprocess.run(clean, cwd=project, capture_output=True, text=True, check=False, env=env)
+    assert first.returncode == 1 and "files were modified by this hook" in first.stdout, (
+        first.stdout
+    )
+    assert github_renders(project / "colab.ipynb")
+    second = subprocess.run(
+        clean, cwd=project, capture_output=True, text=True, check=False, env=env
+    )
+    assert second.returncode == 0, second.stdout

@@ -48,7 +48,8 @@ def convert(
 ) -> int:  # fmt: skip
     """Convert every file under ``paths``; 1 if any failed (the rest are still converted)."""
     from nbgen.commands.progress import progress_bar
-    from nbgen.convert.batch import Job, discover, run_batch
+    from nbgen.convert.batch import Job, run_batch
+    from nbgen.convert.walk import discover
 
     if jobs < 1:
         raise UsageError(f"-j {jobs}: give at least 1 worker")

@@ -44,6 +44,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="kaggle: the folder that plays /kaggle/input (attached data sets)")  # fmt: skip
     add("--html", type=Path, default=None, metavar="PAGE",
         help="also write the executed notebook as one self-contained HTML page")  # fmt: skip
+    add("--force", action="store_true",
+        help="replace an -o notebook or --html page that nbgen run did not write")  # fmt: skip
     add("--no-colab", dest="platform", action="store_const", const="local",
         help="the same as --platform local: a plain local kernel")  # fmt: skip
 
@@ -54,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     options = RunOptions(
         platform=args.platform, output=args.output, parameters=args.parameter,
         timeout=args.timeout, cwd=args.cwd, drive=args.drive, kaggle_input=args.kaggle_input,
-        html=args.html,
+        html=args.html, force=args.force,
     )  # fmt: skip
     return run_notebook(args.notebook, options)
 

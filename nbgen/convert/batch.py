@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from nbgen.convert.languages import TEXT_SUFFIXES
-from nbgen.convert.walk import project_files
+from nbgen.convert.provenance import written_by_a_converter
 from nbgen.errors import NbgenError, NotebookError
 from nbgen.fsutil import (
     LF,
@@ -21,12 +21,10 @@ from nbgen.fsutil import (
 
 if TYPE_CHECKING:
     from nbgen.convert.formats import Mode
+    from nbgen.runtime.ownership.proofs import Proof
 
 Target = Literal["py", "ipynb", "report"]  # py: any text format (Job.mode says which)
 REPORT_SUFFIXES = {"html": ".html", "markdown": ".md"}
-# Text files a folder search takes as notebooks for --to ipynb: nbgen's own, and any file whose
-# header says jupytext wrote it (a README.md without one is left alone).
-_JUPYTEXT_SUFFIXES = (".md", ".myst", ".Rmd", ".qmd", ".R", ".jl", ".sh", ".py")
 Status = Literal["converted", "unchanged", "failed"]
 
 
@@ -44,38 +42,6 @@ class Result(NamedTuple):
     target: Path | None
     status: Status
     message: str  # the error for "failed", notes otherwise
-
-
-def discover(
-    paths: Iterable[Path], to: Target, errors: list[str]
-) -> Iterator[tuple[Path, Path, Path]]:
-    """(file, root, relative path) for each input; folders are searched recursively, skipping
-    hidden folders and .ipynb_checkpoints. Folders that cannot be read go into ``errors``."""
-    for path in paths:
-        if path.is_dir():
-            for found in sorted(_walk(path, to, errors)):
-                yield found, path, found.relative_to(path)
-        else:
-            yield path, path.parent, Path(path.name)
-
-
-def _walk(root: Path, to: Target, errors: list[str]) -> Iterator[Path]:
-    for path in project_files(root, errors):
-        if (to in ("py", "report") and path.suffix == ".ipynb") or (
-            to == "ipynb" and path.suffix in (*TEXT_SUFFIXES, *_JUPYTEXT_SUFFIXES)
-            and _has_markers(path)
-        ):  # fmt: skip
-            yield path
-
-
-def _has_markers(path: Path) -> bool:
-    # A folder holds ordinary modules too; only files with cell markers are notebooks.
-    try:
-        with path.open("rb") as f:
-            head = f.read(1 << 16)
-    except OSError:
-        return False
-    return b"# %%" in head or b"\n#   nbgen: " in head or b"jupytext:" in head[:4096]
 
 
 def target_path(job: Job, suffix: str) -> Path:
@@ -157,27 +123,11 @@ def _to_text(job: Job) -> Result:
     existing = _existing(target)
     if existing is not None and not job.force and not written_by_a_converter(existing):
         raise NotebookError(
-            f"{target}: already exists and was not written by nbgen or jupytext (it has no "
-            "'# ---' header and does not start with '# %%'); nbgen does not overwrite it: "
+            f"{target}: a file of yours is in the way (nbgen and jupytext did not write it: its "
+            "header has no 'jupyter:' or 'jupytext:' section); nbgen does not overwrite it: "
             "move it away, or use --force to replace it"
         )
-    return _write_if_changed(job, target, text, notes, existing)
-
-
-def written_by_a_converter(data: bytes) -> bool:
-    """True for a text file that nbgen or jupytext wrote: a ``# ---`` (or markdown ``---``)
-    header first, after an optional shebang and encoding line, or a ``# %%`` cell marker as
-    its first line."""
-    from nbgen.convert.percent import MARKER_RE
-
-    text = data.decode("utf-8", "replace").removeprefix("\ufeff")
-    lines = text.replace("\r\n", "\n").split("\n", 3)
-    while lines and (lines[0].startswith("#!") or ("coding" in lines[0] and lines[0][:1] == "#")):
-        lines.pop(0)
-    if not lines:
-        return False
-    first = lines[0].rstrip()
-    return first in ("# ---", "---") or MARKER_RE.match(lines[0]) is not None
+    return _write_if_changed(job, target, text, notes, existing, written_by_a_converter)
 
 
 def _fixed_suffix(fmt: str) -> str | None:
@@ -191,16 +141,23 @@ def _to_report(job: Job) -> Result:
     """A rendered page (html, images embedded) or markdown (images in NAME_files/), through
     nbconvert's exporters."""
     from nbgen.convert.ipynb import read_notebook
-    from nbgen.convert.report import refuse_foreign_page, render_report, stamped
+    from nbgen.convert.report import (
+        files_folder,
+        is_nbgen_page,
+        refuse_foreign_page,
+        render_report,
+        stamped,
+        write_report_files,
+    )
 
     nb, notes = read_notebook(job.source)
     target = target_path(job, REPORT_SUFFIXES[job.mode])
     if not job.force:
         refuse_foreign_page(target)
     body, files = render_report(nb, job.mode, target)
-    for name, data in files.items():
-        atomic_write_bytes(target.parent / name, data)
-    return _write_if_changed(job, target, stamped(body, job.source), notes, _existing(target))
+    write_report_files(files_folder(target), files, force=job.force)
+    page = stamped(body, job.source)
+    return _write_if_changed(job, target, page, notes, _existing(target), is_nbgen_page)
 
 
 def _existing(target: Path) -> bytes | None:
@@ -213,27 +170,56 @@ def _to_notebook(job: Job) -> Result:
     from nbgen.convert.ipynb import check_schema, dumps_notebook, parse_notebook
 
     text, _style = formats.read_text_file(job.source)
-    nb = formats.from_text(text, job.source)
+    nb, filtered = formats.parse_text(text, job.source)
     notes: list[str] = []
     existing = _existing(target)
+    if existing is not None and not job.force and not _from_a_notebook(text):
+        raise NotebookError(
+            f"{target}: a notebook of yours is in the way ({job.source} was not made from it: "
+            "its header has no 'jupyter:' or 'jupytext:' section); nbgen does not overwrite "
+            "it: move it away, or use --force to replace it"
+        )
     if existing is not None:
         old, notes = parse_notebook(existing, target)
         from nbgen.convert.merge import merge_into
 
-        nb = merge_into(old, nb)
+        nb = merge_into(old, nb, filtered=filtered)
+    from nbgen.convert.clean import renderable
+
+    nb = renderable(nb)  # widget state GitHub can render
     check_schema(nb, job.source)
-    return _write_if_changed(job, target, dumps_notebook(nb), notes, existing)
+    older = _older_than(job.source, target)
+    return _write_if_changed(job, target, dumps_notebook(nb), notes, existing, older)
+
+
+def _from_a_notebook(text: str) -> bool:
+    """A notebook beside a text may be updated from it only if a converter wrote the text
+    (from a notebook): a hand-written post.md or helper.py says nothing about post.ipynb."""
+    return written_by_a_converter(text.encode("utf-8", "surrogatepass"))
+
+
+def _older_than(source: Path, target: Path) -> Proof:
+    """The proof for updating a notebook from its text: the notebook is older than the text
+    (make's rule: nobody edited it since), and the update is a merge that keeps its outputs,
+    ids, attachments and the metadata the text does not carry."""
+    limit = source.stat().st_mtime_ns
+
+    def proof(_data: bytes) -> bool:
+        return target.stat().st_mtime_ns < limit
+
+    return proof
 
 
 def _write_if_changed(
-    job: Job, target: Path, text: str, notes: list[str], existing: bytes | None
+    job: Job, target: Path, text: str, notes: list[str], existing: bytes | None, proof: Proof
 ) -> Result:
-    """Write ``text`` in the existing file's own style (BOM, line endings), if it changed."""
+    """Write ``text`` in the existing file's own style (BOM, line endings), if it changed;
+    an existing file is replaced only if it passes ``proof`` (or ``--force``)."""
     style = style_of(existing) if existing is not None else LF
     data = encode_text(text, style, target)
     if existing == data:
         return Result(job.source, target, "unchanged", "\n".join(notes))
-    atomic_write_bytes(target, data)
+    atomic_write_bytes(target, data, proof=proof, force=job.force)
     return Result(job.source, target, "converted", "\n".join(notes))
 
 

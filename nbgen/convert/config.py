@@ -12,38 +12,48 @@ With no config, every notebook pairs with a percent .py beside it.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nbgen.convert.formats import Mode
-from nbgen.convert.walk import project_files
+from nbgen.convert.walk import project_files, relative_key
 from nbgen.errors import UsageError
 from nbgen.fsutil import decode_text, is_inside, read_bytes
 
+if TYPE_CHECKING:
+    from nbgen.convert.formats import Mode
+
 _FORMATS: dict[str, Mode] = {"py:percent": "percent", "py:module": "module"}
+DEFAULT_INCLUDE = ("**/*.ipynb",)
 _KEYS = ("format", "include", "exclude", "mirror")
 
 
-@dataclass(frozen=True)
 class PairConfig:
-    """Where the settings came from, and what they say."""
+    """Where the settings came from, and what they say. (A plain class, not a dataclass: the
+    pre-commit hook imports this on every commit, and dataclasses costs more than the rest.)"""
 
-    root: Path
-    source: Path | None = None
-    mode: Mode = "percent"
-    include: tuple[str, ...] = ("**/*.ipynb",)
-    exclude: tuple[str, ...] = ()
-    mirror: dict[str, str] = field(default_factory=dict)
+    def __init__(
+        self, root: Path, source: Path | None = None, mode: Mode = "percent",
+        include: tuple[str, ...] = DEFAULT_INCLUDE, exclude: tuple[str, ...] = (),
+        mirror: dict[str, str] | None = None,
+    ) -> None:  # fmt: skip
+        self.root, self.source, self.mode = root, source, mode
+        self.include, self.exclude, self.mirror = include, exclude, dict(mirror or {})
+
+    def __repr__(self) -> str:
+        return f"PairConfig(root={self.root!r}, source={self.source!r}, mode={self.mode!r})"
 
     def pairs_notebook(self, notebook: Path) -> bool:
-        rel = self._rel(notebook)
-        if rel is None or any(part.startswith(".") for part in rel.parts[:-1]):
+        try:
+            text = relative_key(notebook, self.root)
+        except ValueError:
             return False
-        if ".ipynb_checkpoints" in rel.parts:
+        parts = text.split("/")
+        if any(part.startswith(".") for part in parts[:-1]) or ".ipynb_checkpoints" in parts:
             return False
-        text = rel.as_posix()
+        if self.include == DEFAULT_INCLUDE and not self.exclude:
+            return text.endswith(".ipynb")  # what "**/*.ipynb" matches, without pathspec
         return self._include.match_file(text) and not self._exclude.match_file(text)
 
     @functools.cached_property
@@ -56,9 +66,11 @@ class PairConfig:
 
     def text_for(self, notebook: Path) -> Path:
         """The .py paired with ``notebook``."""
+        if not self.mirror:
+            return notebook.with_suffix(self.suffix)
         return self._paired(notebook, self.mirror.items(), self.suffix)
 
-    @property
+    @functools.cached_property
     def suffix(self) -> str:
         """The paired text file's extension: .py for nbgen's formats, else jupytext's."""
         if self.mode in ("percent", "module"):
@@ -83,7 +95,7 @@ class PairConfig:
 
     def check_inside(self, path: Path) -> None:
         """Refuse a pair file that lies (or whose links lead) outside the project."""
-        if not is_inside(self.root, path):
+        if not self._inside(path):
             raise UsageError(
                 f"{path}: outside the project {self.root} (or a link that leads out of it); "
                 "nbgen sync writes only inside the project: run it in that file's own project"
@@ -106,9 +118,28 @@ class PairConfig:
 
     def _rel(self, path: Path) -> PurePosixPath | None:
         try:
-            return PurePosixPath(path.absolute().relative_to(self.root.absolute()).as_posix())
+            return PurePosixPath(relative_key(path, self.root))
         except ValueError:
             return None
+
+    @functools.cached_property
+    def _real_folders(self) -> dict[str, str]:
+        return {}
+
+    def _inside(self, path: Path) -> bool:
+        """:func:`~nbgen.fsutil.is_inside` the root, each folder's links resolved once."""
+        name = str(path)
+        if os.path.islink(name):
+            return is_inside(self.root, path)
+        folder, base = os.path.split(name)
+        real = self._real_folders.get(folder)
+        if real is None:
+            real = self._real_folders[folder] = os.path.realpath(folder or ".")
+        root = self._real_folders.get("\0root")
+        if root is None:
+            root = self._real_folders["\0root"] = os.path.realpath(self.root)
+        full = os.path.join(real, base)
+        return full == root or full.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def _under(rel: PurePosixPath, folder: str) -> PurePosixPath | None:
@@ -207,4 +238,13 @@ def _globs(
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise UsageError(f'{where}: {key} must be a list of globs, e.g. ["**/*.ipynb"]')
+    for pattern in value:
+        try:
+            _spec((pattern,))
+        except Exception as exc:  # pathspec's error types differ between its versions
+            raise UsageError(
+                f"{where}: {key} = {pattern!r} is not a .gitignore pattern ({exc}); "
+                'e.g. "notebooks/**/*.ipynb" or "!keep.ipynb" ("!" needs a pattern after it, and '
+                "a backslash escapes the character after it)"
+            ) from None
     return tuple(value)

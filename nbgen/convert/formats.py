@@ -11,9 +11,9 @@ the cell metadata worth keeping (everything but
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from nbgen.convert import percent
+from nbgen.convert import header, percent
 from nbgen.convert.ipynb import Notebook, language_of
 from nbgen.convert.languages import EXTENSIONS
 from nbgen.errors import NotebookError
@@ -94,12 +94,12 @@ def render_text(nb: Notebook, mode: Mode = "percent") -> tuple[str, list[str]]:
     notes: list[str] = []
     cells = nb["cells"]
     python = language_of(nb) == "python"
-    front = percent.front_matter_of(cells)
+    front = header.front_matter_of(cells)
     if front is not None:
         cells = cells[1:]
     # module files say so; an empty notebook says its format so the file is not empty
     extra = {"format": mode} if mode == "module" or not cells else None
-    lines = percent.header_lines(nb.get("metadata", {}), extra, front)
+    lines = header.header_lines(nb.get("metadata", {}), extra, front)
     if mode == "module":
         from nbgen.convert import module
 
@@ -138,28 +138,48 @@ def _jupytext_reads(text: str, fmt: str, path: Path) -> Notebook:
     except Exception as exc:  # jupytext raises many types for a text it cannot read
         raise NotebookError(f"{path}: jupytext cannot read it as {fmt!r} ({exc})") from None
     nb: Notebook = json.loads(nbformat.writes(node))
-    for cell in nb["cells"]:
+    for index, cell in enumerate(nb["cells"]):
         if isinstance(cell.get("source"), list):
             cell["source"] = "".join(cell["source"])
+        if "id" in cell:  # nbformat's are random: the same text must give the same bytes
+            cell["id"] = cell_id(index, cell["source"])
     return nb
+
+
+class Parsed(NamedTuple):
+    notebook: Notebook
+    by_jupytext: bool  # jupytext read it: the text holds only the metadata its filter keeps
 
 
 def from_text(text: str, path: Path) -> Notebook:
     """Parse a text file (``\\n`` line ends) into a new notebook (nbformat 4.5): nbgen's
     percent or module format, or any format jupytext reads (by the file's extension, or the
     format its jupytext header names)."""
+    return parse_text(text, path).notebook
+
+
+def parse_text(text: str, path: Path) -> Parsed:
+    """:func:`from_text`, saying whether jupytext read it.
+
+    A percent file that jupytext wrote (its header is jupytext's block YAML with
+    ``text_representation``, not nbgen's one JSON value per key) goes to jupytext too: it
+    writes ``# %% language="bash"`` and ``# ?print``, which mean something else to nbgen."""
     if path.suffix not in EXTENSIONS.values():
-        return _jupytext_reads(text, path.suffix.lstrip("."), path)
+        return Parsed(_jupytext_reads(text, path.suffix.lstrip("."), path), True)
     lines = text.split("\n")
     if text.endswith("\n"):
         lines.pop()
-    header = percent.parse_header(lines, path)
-    written_as = _jupytext_format_name(header.metadata)
-    if written_as not in (None, "percent"):  # py:light, py:hydrogen...: jupytext's to read
-        return _jupytext_reads(text, f"{path.suffix.lstrip('.')}:{written_as}", path)
-    metadata, nbgen_meta = header.metadata, header.own
+    found = header.parse_header(lines, path)
+    written_as = _jupytext_format_name(found.metadata)
+    if written_as is not None and found.yaml:  # jupytext's own header: jupytext's to read
+        return Parsed(_jupytext_reads(text, f"{path.suffix.lstrip('.')}:{written_as}", path), True)
+    return Parsed(_from_percent(lines, found, path), False)
+
+
+def _from_percent(lines: list[str], found: header.Header, path: Path) -> Notebook:
+    metadata, nbgen_meta = found.metadata, found.own
     is_module = nbgen_meta.get("format") == "module"
-    body_lines = lines[header.end :]
+    body_lines = lines[found.end :]
     if not nbgen_meta and not any(percent.MARKER_RE.match(line) for line in body_lines):
         raise NotebookError(
             f"{path}: no '# %%' cell markers; nbgen reads the percent format "
@@ -167,8 +187,8 @@ def from_text(text: str, path: Path) -> Notebook:
         )
     python = path.suffix == ".py"
     cells = []
-    if header.front_matter is not None:
-        cells.append(_new_cell("raw", header.front_matter, {}, 0))
+    if found.front_matter is not None:
+        cells.append(_new_cell("raw", found.front_matter, {}, 0))
     for chunk in percent.split_cells(body_lines):
         kind, meta, own = chunk.kind, chunk.metadata, chunk.own
         if kind == "code" and is_module:

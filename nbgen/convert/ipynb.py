@@ -131,14 +131,16 @@ def _check_v4(nb: Notebook, path: Path) -> None:
             raise NotebookError(f"{path}: cell {index}: 'outputs' must be a list")
 
 
-def check_schema(nb: Notebook, path: Path) -> None:
+def check_schema(
+    nb: Notebook, path: Path,
+    remedy: str = "fix the metadata in the text file's header or cell markers",
+) -> None:  # fmt: skip
     """Refuse to write a notebook that Jupyter would reject (nbformat's own JSON schema)."""
     minor = min(max(int(nb.get("nbformat_minor", 5)), 0), 5)
     message = _schema_validator(minor)(nb)
     if message:
         raise NotebookError(
-            f"{path}: the result would not be a valid notebook ({message}); "
-            "fix the metadata in the text file's header or cell markers"
+            f"{path}: the result would not be a valid notebook ({message}); {remedy}"
         )
 
 

@@ -16,8 +16,12 @@ def _key(cell: dict[str, Any]) -> tuple[str, str]:
     return cell["cell_type"], cell["source"].replace("\r\n", "\n")
 
 
-def merge_into(old: Notebook, new: Notebook) -> Notebook:
-    """``new``'s cells and metadata, with ``old``'s outputs wherever a cell is unchanged."""
+def merge_into(old: Notebook, new: Notebook, *, filtered: bool = False) -> Notebook:
+    """``new``'s cells and metadata, with ``old``'s outputs wherever a cell is unchanged.
+
+    ``filtered``: ``new`` was read by jupytext, whose text carries only the notebook metadata
+    its filter keeps (``kernelspec``, ``jupytext``...); the rest (``accelerator``, ``colab``,
+    ``language_info``, ``widgets``) is kept from ``old``, as jupytext's own pairing does."""
     old_cells, new_cells = old.get("cells", []), new["cells"]
     matcher = difflib.SequenceMatcher(
         a=[_key(c) for c in old_cells], b=[_key(c) for c in new_cells], autojunk=False
@@ -39,7 +43,7 @@ def merge_into(old: Notebook, new: Notebook) -> Notebook:
         if with_ids:
             used.add(merged["id"])
         cells.append(merged)
-    metadata = new["metadata"] if new["metadata"] else old.get("metadata", {})
+    metadata = _metadata(old.get("metadata", {}), new["metadata"], filtered=filtered)
     return {
         **old,
         "cells": cells,
@@ -63,3 +67,18 @@ def _fresh_id(base: str, used: set[str]) -> str:
     while candidate in used:
         candidate, n = f"{base[:56]}-{n}", n + 1
     return candidate
+
+
+def _metadata(old: dict[str, Any], new: dict[str, Any], *, filtered: bool) -> dict[str, Any]:
+    if not filtered:
+        return new if new else old
+    from jupytext.metadata_filter import _DEFAULT_NOTEBOOK_METADATA, restore_filtered_metadata
+
+    info = new.get("jupytext")
+    user_filter = info.get("notebook_metadata_filter") if isinstance(info, dict) else None
+    if user_filter == "-all":  # the text carries no metadata at all
+        return old
+    restored: dict[str, Any] = restore_filtered_metadata(
+        new, old, user_filter, _DEFAULT_NOTEBOOK_METADATA
+    )
+    return restored

@@ -1,6 +1,6 @@
 """Module mode: a .py that imports without side effects and converts back to the notebook.
 
-Which statements stay at top level is decided by :func:`nbgen.runtime.keeper.analyse`,
+Which statements stay at top level is decided by :func:`nbgen.runtime.modules.keeper.analyse`,
 the same code the import hook runs, so ``import x`` means the same for ``x.py`` and
 ``x.ipynb``. Runs of other statements go, in place, under :data:`GUARD`, indented by four
 spaces except for rows inside multi-line strings (their indentation is content). A cell that
@@ -20,9 +20,9 @@ import tokenize
 from typing import Any, NamedTuple
 
 from nbgen.convert.percent import comment_text_line, uncomment_text_line
-from nbgen.runtime.keeper import Note, analyse
-from nbgen.runtime.magics import magic_reads, uncomment_magic_line
-from nbgen.runtime.syntax import Unit, gc_paused, parse_cell, python_text
+from nbgen.runtime.modules.keeper import Note, analyse
+from nbgen.runtime.modules.magics import magic_reads, uncomment_magic_line
+from nbgen.runtime.modules.syntax import Unit, gc_paused, parse_cell, python_text
 
 GUARD = 'if __name__ == "__main__":  # nbgen: notebook only'
 ESCAPE = "  # nbgen: the notebook's own line"

@@ -56,14 +56,20 @@ def write_notebook(spec: NotebookSpec, output: Path, *, force: bool = False) -> 
 
     if output.suffix != ".ipynb":
         raise NbgenError(f"--output {output}: a notebook file must end in .ipynb")
+    if output.is_symlink() and not output.is_file():  # dangling, a loop, or to a folder
+        raise NbgenError(
+            f"--output {output}: is a symbolic link that does not lead to a file; nbgen does "
+            "not follow it: choose another name, or remove the link"
+        )
     if output.is_dir():
         raise NbgenError(
             f"--output {output}: is a folder; give a file name such as {output / 'colab_setup.ipynb'}"
         )
-    if (output.exists() or output.is_symlink()) and not force:
+    if output.exists() and not force:
         raise NbgenError(
             f"--output {output}: already exists; nbgen does not overwrite it: choose another "
             "name, or add --force to replace it"
         )
-    atomic_write_text(output, nbformat.writes(build_notebook(spec)) + "\n")
+    # replaced only when --force names it: a notebook is the user's once it exists
+    atomic_write_text(output, nbformat.writes(build_notebook(spec)) + "\n", proof=None, force=force)
     return output

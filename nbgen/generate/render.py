@@ -14,7 +14,7 @@ from nbgen.generate.spec import NotebookSpec
 
 RUNTIME_DIR = Path(__file__).resolve().parent.parent / "runtime"
 _RUNTIME_IMPORT_RE = re.compile(
-    r"^from nbgen\.runtime\.(\w+) import (?:\([^)]*\)|[^\n]+)\n", re.MULTILINE
+    r"^from nbgen\.runtime\.([\w.]+) import (?:\([^)]*\)|[^\n]+)\n", re.MULTILINE
 )
 
 
@@ -58,21 +58,36 @@ def check_lines(text: str) -> None:
         raise AssertionError(f"nbgen bug: a rendered line holds a line break: {bad!r}")
 
 
+def runtime_file(name: str) -> Path:
+    """The file of runtime module ``name``, dotted as imported: ``kaggle.download`` is
+    ``nbgen/runtime/kaggle/download.py``."""
+    return RUNTIME_DIR.joinpath(*name.split(".")).with_suffix(".py")
+
+
+def runtime_names() -> list[str]:
+    """Every runtime module, dotted (package ``__init__`` files hold only a docstring)."""
+    return sorted(
+        ".".join(p.relative_to(RUNTIME_DIR).with_suffix("").parts)
+        for p in RUNTIME_DIR.rglob("*.py")
+        if not p.name.startswith("_")
+    )
+
+
 @cache
 def runtime_source(name: str) -> str:
-    """The source of ``nbgen/runtime/<name>.py`` as the runtime cell holds it: without its
+    """The source of runtime module ``name`` as the runtime cell holds it: without its
     ``from nbgen.runtime.X import`` lines (X is loaded earlier into the same namespace)."""
-    text = (RUNTIME_DIR / f"{name}.py").read_text(encoding="utf-8")
+    text = runtime_file(name).read_text(encoding="utf-8")
     text = _RUNTIME_IMPORT_RE.sub("", text).strip("\n") + "\n"
     if "'''" in text or text.rstrip("\n").endswith("\\"):
-        raise AssertionError(f"nbgen bug: runtime/{name}.py cannot sit in a r'''...''' string")
+        raise AssertionError(f"nbgen bug: {runtime_file(name)} cannot sit in a r'''...''' string")
     return text
 
 
 @cache
 def runtime_dependencies(name: str) -> tuple[str, ...]:
     """The runtime modules ``name`` imports (``from nbgen.runtime.X import ...``)."""
-    text = (RUNTIME_DIR / f"{name}.py").read_text(encoding="utf-8")
+    text = runtime_file(name).read_text(encoding="utf-8")
     return tuple(dict.fromkeys(m.group(1) for m in _RUNTIME_IMPORT_RE.finditer(text)))
 
 

@@ -23,12 +23,16 @@ def _always(spec: NotebookSpec) -> bool:
 SECTIONS: dict[str, Section] = {
     s.name: s
     for s in (
-        Section("env", ("env",), _always),
-        Section("drive", ("drive",), _always),
-        Section("pip", ("pip",), _always),
-        Section("kaggle", ("kaggle",), _always),
-        Section("importer", ("importer",), lambda spec: spec.import_notebooks),
-        Section("bench", ("bench_cell",), lambda spec: spec.bench),
+        Section("env", ("platforms.env",), _always),
+        Section("drive", ("platforms.drive",), _always),
+        Section("secrets", ("platforms.secrets",), _always),
+        Section("git", ("git.checkout",), _always),
+        Section("pip", ("platforms.pip",), _always),
+        Section("record", ("environment.record",), _always),
+        Section("kaggle", ("kaggle.download",), _always),
+        Section("importer", ("modules.importer",), lambda spec: spec.import_notebooks),
+        Section("bench", ("bench.cell",), lambda spec: spec.bench),
+        Section("checkpoints", ("training.show", "training.checkpoints"), lambda s: s.checkpoints),
     )
 }
 

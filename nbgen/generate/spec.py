@@ -30,6 +30,12 @@ class NotebookSpec:
     workdir: str = ""
     drive: bool = True
     pip: tuple[str, ...] = ()
+    allow_upgrade: tuple[str, ...] = ()  # runtime packages pip may replace (torch, CUDA libraries)
+    secret: tuple[str, ...] = ()  # secrets exported into the environment (SECRETS)
+    git_url: str = ""  # a repository cloned onto local disk as the work folder (GIT_URL)
+    git_branch: str = ""  # empty: the repository's default branch
+    git_token_secret: str = ""  # the secret holding a token for a private repository
+    git_dest: str = ""  # empty: /content/<repository>
     lang: Lang = "en"
     gpu: Gpu = "T4"
     cuda_visible_devices: str = ""
@@ -37,6 +43,8 @@ class NotebookSpec:
     kaggle_dataset: tuple[str, ...] = ()
     kaggle_competition: tuple[str, ...] = ()
     kaggle_dest: str = ""  # empty: the runtime's local disk (/content/data on Colab)
+    kaggle_cache: bool = True  # keep the archives in WORK_FOLDER/.nbgen-cache (Drive mounted)
+    kaggle_cache_max_gb: str = ""  # the cache's cap in GB; empty: none
     import_notebooks: bool = True
     bench: bool = True
     bench_data: BenchData = "synthetic"
@@ -49,12 +57,24 @@ class NotebookSpec:
         "colab"  # kaggle: also write kernel-metadata.json for `kaggle kernels push`
     )
     kaggle_id: str = ""  # OWNER/SLUG of the notebook on Kaggle
+    checkpoints: bool = True  # the Checkpoints section (nbgen.Checkpoints, what is on Drive)
+    checkpoint_name: str = "run1"  # the CHECKPOINT_NAME form field: the run's folder name
 
     @property
     def kaggle_field(self) -> str:
         """The KAGGLE_DATA form field: every data set and competition, comma-separated."""
         refs = (*self.kaggle_data, *self.kaggle_dataset, *self.kaggle_competition)
         return ", ".join(dict.fromkeys(refs))
+
+    @property
+    def secret_field(self) -> str:
+        """The SECRETS form field: the names, comma-separated."""
+        return ", ".join(dict.fromkeys(self.secret))
+
+    @property
+    def allow_upgrade_field(self) -> str:
+        """The ALLOW_UPGRADE form field: the names, comma-separated."""
+        return ", ".join(dict.fromkeys(self.allow_upgrade))
 
     @property
     def work_folder(self) -> str:
@@ -98,8 +118,11 @@ def overlay(values: dict[str, Any], flags: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def validate_values(values: Mapping[str, Any], *, source: str) -> dict[str, Any]:
-    """Check each value; errors name the flag (``source="command line"``) or the file and key."""
+def validate_values(
+    values: Mapping[str, Any], *, source: str, label: str | None = None
+) -> dict[str, Any]:
+    """Check each value; errors name the flag (``source="command line"``), the file and key, or
+    ``label`` (a form field's name, for one value) after ``source``."""
     clean: dict[str, Any] = {}
     for raw_key, value in values.items():
         key = raw_key.replace("-", "_")
@@ -107,7 +130,7 @@ def validate_values(values: Mapping[str, Any], *, source: str) -> dict[str, Any]
             raise UsageError(
                 f"{source}: unknown key {raw_key!r}; valid keys: {', '.join(SPEC_KEYS)}"
             )
-        clean[key] = _check(key, value, source)
+        clean[key] = _check(key, value, source, label)
     return clean
 
 
@@ -140,9 +163,17 @@ def load_spec_file(path: Path) -> dict[str, Any]:
         raise UsageError(f"--spec {path}: not valid TOML ({exc}); fix the file") from None
 
 
-def _check(key: str, value: Any, source: str) -> Any:
-    flag = f"--{key.replace('_', '-')}" if source == "command line" else f"{source}: {key!r}"
+def _check(key: str, value: Any, source: str, label: str | None = None) -> Any:
+    flag = (
+        f"--{_FLAG_NAMES.get(key, key.replace('_', '-'))}"
+        if source == "command line"
+        else f"{source}: {key!r}"
+    )
+    if label is not None:
+        flag = f"{source}: {label}"
     default = _FIELDS[key].default
+    if key == "kaggle_cache_max_gb":
+        return _check_cap(value, flag)
     if isinstance(default, bool):
         if not isinstance(value, bool):
             raise UsageError(f"{flag}: expected true or false, got {value!r}")
@@ -164,8 +195,9 @@ def _check_text(key: str, value: Any, flag: str) -> str:
         raise UsageError(f"{flag}: expected a string, got {value!r}")
     bad = unsafe_char(value)
     if bad is not None:
+        shown = _redact_url(value) if key == "git_url" else value  # it may hold a token
         raise UsageError(
-            f"{flag}: {value!r} holds U+{ord(bad):04X}, a line break or control character; "
+            f"{flag}: {shown!r} holds U+{ord(bad):04X}, a line break or control character; "
             "remove it"
         )
     choices = _choices(key)
@@ -225,8 +257,8 @@ def _check_devices(value: str, flag: str) -> None:
 
 def _kaggle_check(kind: str | None) -> Callable[[str, str], str]:
     def check(value: str, flag: str) -> str:
-        from nbgen.runtime.kaggle_refs import parse_kaggle_ref
-        from nbgen.runtime.kaggle_text import KaggleError
+        from nbgen.runtime.kaggle.refs import parse_kaggle_ref
+        from nbgen.runtime.kaggle.text import KaggleError
 
         try:
             ref = parse_kaggle_ref(value)
@@ -237,9 +269,41 @@ def _kaggle_check(kind: str | None) -> Callable[[str, str], str]:
             raise UsageError(
                 f"{flag}: {value!r} names a {ref.kind}; use {other} (or --kaggle-data)"
             )
-        return ref.name
+        return ref.text  # file and version kept
 
     return check
+
+
+def _check_checkpoint_name(value: str, flag: str) -> None:
+    from nbgen.runtime.training.places import check_run_name
+    from nbgen.runtime.training.text import CheckpointError
+
+    try:
+        check_run_name(value)
+    except CheckpointError:
+        raise UsageError(
+            f"{flag}: {value!r} is not a run name; one folder name: a letter or digit, then "
+            "letters, digits, '.', '_' or '-' (up to 100), no '/' and no '..', e.g. "
+            "--checkpoints resnet-run1"
+        ) from None
+
+
+def _check_cap(value: Any, flag: str) -> str:
+    """A size in GB as text ("" for no cap): a number from a spec file or the form, too."""
+    from nbgen.runtime.kaggle.cache import kaggle_cache_cap
+    from nbgen.runtime.kaggle.text import KaggleError
+
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        value = repr(value)  # refused below, named as given
+    text = value.strip() if isinstance(value, str) else repr(value)
+    try:
+        kaggle_cache_cap(text)
+    except KaggleError:
+        raise UsageError(
+            f"{flag}: {value!r} is not a size; give the most the Kaggle cache may hold in GB, a "
+            "number greater than 0 (e.g. 20), or leave it out for no cap"
+        ) from None
+    return text
 
 
 def _check_pip(value: str, flag: str) -> None:
@@ -257,6 +321,60 @@ def _check_pip(value: str, flag: str) -> None:
         ) from None
 
 
+def _redact_url(value: str) -> str:
+    from nbgen.runtime.git.urls import redact_url
+
+    return redact_url(value)
+
+
+def _check_secret(value: str, flag: str) -> None:
+    from nbgen.runtime.platforms.secrets import is_secret_name
+
+    if value and not is_secret_name(value):
+        raise UsageError(
+            f"{flag}: {value!r} is not a secret name; use letters, digits and _ (no spaces, not "
+            "starting with a digit), as Colab and the environment need, e.g. HF_TOKEN"
+        )
+
+
+def _git_check(check: Callable[[str], str]) -> Callable[[str, str], str]:
+    def run(value: str, flag: str) -> str:
+        from nbgen.runtime.git.text import GitError
+
+        try:
+            return check(value) if value else value
+        except GitError as exc:
+            raise UsageError(f"{flag}: {exc}") from None
+
+    return run
+
+
+def _git_url(value: str) -> str:
+    from nbgen.runtime.git.urls import parse_git_url
+
+    parse_git_url(value)
+    return value.strip()
+
+
+def _git_branch(value: str) -> str:
+    from nbgen.runtime.git.urls import check_branch
+
+    return check_branch(value)
+
+
+def _check_git_dest(value: str, flag: str) -> None:
+    if value and (".." in Path(value).parts or not value.startswith("/")):
+        raise UsageError(
+            f"{flag}: {value!r} must be an absolute folder path without '..', e.g. "
+            "/content/project (empty: /content/<repository>)"
+        )
+
+
+def _check_package_name(value: str, flag: str) -> None:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", value):
+        raise UsageError(f"{flag}: {value!r} is not a package name; e.g. --allow-upgrade torch")
+
+
 _TEXT_CHECKS: dict[str, Callable[[str, str], str | None]] = {
     "project": _check_project,
     "workdir": _check_path,
@@ -268,5 +386,13 @@ _TEXT_CHECKS: dict[str, Callable[[str, str], str | None]] = {
     "kaggle_competition": _kaggle_check("competition"),
     "kaggle_dest": _check_dest,
     "kaggle_id": lambda value, flag: _check_kernel_id(value, flag),
+    "secret": _check_secret,
+    "git_token_secret": _check_secret,
+    "git_url": _git_check(_git_url),
+    "git_branch": _git_check(_git_branch),
+    "git_dest": _check_git_dest,
+    "allow_upgrade": _check_package_name,
+    "checkpoint_name": _check_checkpoint_name,
 }
 _INT_RANGES = {"bench_epochs": (0, 1000)}
+_FLAG_NAMES = {"checkpoint_name": "checkpoints"}  # spec keys whose flag has another name

@@ -86,7 +86,7 @@ def test_html_never_replaces_a_page_nbgen_did_not_write(tmp_path: Path) -> None:
     mine = tmp_path / "page.html"
     mine.write_text("<html>my own page</html>")
     result = run_nbgen("run", str(path), "--no-colab", "--html", str(mine), cwd=tmp_path)
-    assert result.returncode == 1 and "page.html: already exists" in result.stderr
+    assert result.returncode == 1 and "page.html: a file of yours is in the way" in result.stderr
     assert mine.read_text() == "<html>my own page</html>"
     assert not (tmp_path / "nb.run.ipynb").exists()  # refused before any cell ran
     mine.unlink()
@@ -96,3 +96,30 @@ def test_html_never_replaces_a_page_nbgen_did_not_write(tmp_path: Path) -> None:
     assert "ran" in mine.read_text()
     again = run_nbgen("run", str(path), "--no-colab", "--html", str(mine), cwd=tmp_path)
     assert again.returncode == 0  # nbgen's own page is refreshed
+
+
+def test_run_output_replaces_only_a_notebook_nbgen_run_wrote(tmp_path: Path) -> None:
+    source = tmp_path / "nb.ipynb"
+    source.write_text(
+        dumps_notebook(notebook(("code", "print('ran'); open('ran', 'a').write('x')")))
+    )
+    out = tmp_path / "out.ipynb"
+    mine = dumps_notebook(notebook(("code", "my_results = 1")))
+    out.write_text(mine)
+    args = ("run", str(source), "-o", str(out), "--no-colab")
+    refused = run_nbgen(*args, cwd=tmp_path)
+    assert refused.returncode == 1 and "out.ipynb: a file of yours is in the way" in refused.stderr
+    assert "--force" in refused.stderr and "Traceback" not in refused.stderr
+    assert out.read_text() == mine and not (tmp_path / "ran").exists()  # before any cell ran
+    assert run_nbgen(*args, "--force", cwd=tmp_path).returncode == 0
+    assert "ran" in outputs_text(out)
+    again = run_nbgen(*args, cwd=tmp_path)  # nbgen run's own, unchanged output is refreshed
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / "ran").read_text() == "xx"
+    edited = json.loads(out.read_text())
+    edited["cells"][0]["outputs"] = []  # the user cleared it in Jupyter: it is theirs now
+    out.write_text(json.dumps(edited))
+    kept = out.read_bytes()
+    refused = run_nbgen(*args, cwd=tmp_path)
+    assert refused.returncode == 1 and "a file of yours is in the way" in refused.stderr
+    assert out.read_bytes() == kept and (tmp_path / "ran").read_text() == "xx"

@@ -85,6 +85,25 @@ def test_to_ipynb_keeps_outputs_of_unchanged_cells(tmp_path: Path) -> None:
     assert [c.id for c in new.cells] == ["c0", new.cells[1].id, "c2"]
 
 
+@pytest.mark.parametrize("text", ["---\ntitle: My post\n---\n\n# Hello\n", "# %%\nx = 1\n"])
+def test_a_hand_written_text_never_replaces_the_notebook_beside_it(
+    tmp_path: Path, text: str
+) -> None:
+    """YAML front matter or a '# %%' line is not proof that the text came from the notebook,
+    even when the text is newer: the user's notebook stays, until --force names it."""
+    nb = write_nb(tmp_path / "post.ipynb", ("code", "precious = 42"))
+    source = tmp_path / ("post.md" if text.startswith("---") else "post.py")
+    source.write_text(text)
+    os.utime(source, ns=(0, nb.stat().st_mtime_ns + 10**9))
+    before = nb.read_bytes()
+    result = run_nbgen("convert", str(source), "--to", "ipynb")
+    assert result.returncode == 1 and "a notebook of yours is in the way" in result.stderr
+    assert str(nb) in result.stderr and "--force" in result.stderr
+    assert nb.read_bytes() == before
+    result = run_nbgen("convert", str(source), "--to", "ipynb", "--force")
+    assert result.returncode == 0 and "precious" not in nb.read_text()
+
+
 def test_bad_inputs_each_give_one_line(tmp_path: Path) -> None:
     (tmp_path / "empty.ipynb").write_text("")
     (tmp_path / "latin.ipynb").write_bytes(b'{"nbformat": 4, "x": "\xe9"}')

@@ -174,3 +174,54 @@ def test_virtual_environments_and_packages_are_not_the_project(project: Path) ->
     shipped.write_text(dumps_notebook(notebook(("code", "1"))))
     sync([])
     assert (project / "a.py").exists() and not shipped.with_suffix(".py").exists()
+
+
+@pytest.mark.parametrize(("key", "pattern"), [("include", "!"), ("exclude", "\\\\"),
+                                              ("include", "a\\\\")])  # fmt: skip
+def test_a_bad_pattern_is_one_line_naming_the_key(tmp_path: Path, key: str, pattern: str) -> None:
+    from tests.conftest import run_nbgen
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text(f'[tool.nbgen]\n{key} = ["{pattern}"]\n')
+    (tmp_path / "a.ipynb").write_text(dumps_notebook(notebook(("code", "1"))))
+    result = run_nbgen("sync", cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert (
+        f"[tool.nbgen]: {key} = " in result.stderr
+        and "is not a .gitignore pattern" in result.stderr
+    )
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "a.py").exists()
+
+
+def test_each_file_is_synced_by_its_own_config(project: Path) -> None:
+    sub = project / "notes"
+    sub.mkdir()
+    (sub / "nbgen.toml").write_text('format = "md"\n')
+    (sub / "b.ipynb").write_text(dumps_notebook(notebook(("code", "b = 1"))))
+    assert sync([project / "a.ipynb", sub / "b.ipynb"]) == 0
+    assert (project / "a.py").exists() and not (project / "a.md").exists()
+    assert (sub / "b.md").exists() and not (sub / "b.py").exists()
+    assert (project / STATE_FILE).read_text().endswith("  a.ipynb\n")
+    assert (sub / STATE_FILE).read_text().endswith("  b.ipynb\n")
+    assert sync([sub / "b.ipynb", project / "a.ipynb"], check=True) == 0
+    assert sync([]) == 0  # the whole project: notes/ still by its own config
+    assert not (sub / "b.py").exists()
+    assert "notes/b.ipynb" not in (project / STATE_FILE).read_text()
+
+
+def test_the_hooks_see_every_format_a_pair_can_use() -> None:
+    import re
+
+    import yaml
+    from jupytext.formats import NOTEBOOK_EXTENSIONS
+
+    from nbgen.convert.languages import PAIR_SUFFIXES
+    from tests.conftest import REPO
+
+    assert set(NOTEBOOK_EXTENSIONS) - {".ipynb"} <= PAIR_SUFFIXES  # older jupytexts know fewer
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    for hook in (h for h in hooks if h["id"] in ("nbgen-sync", "nbgen-check")):
+        for suffix in NOTEBOOK_EXTENSIONS:
+            assert re.search(hook["files"], f"notes/a{suffix}"), (hook["id"], suffix)
+        assert not re.search(hook["files"], "notes/a.txt")

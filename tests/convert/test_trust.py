@@ -81,7 +81,7 @@ def test_a_windows_clone_is_in_step_and_nothing_is_written(tmp_path: Path) -> No
     before = snapshot(clone)
     result = run_nbgen("sync", cwd=clone)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "1 pairs: 1 in step"
+    assert result.stdout.strip() == "1 pair: 1 in step"
     assert snapshot(clone) == before
     assert run_nbgen("sync", "--check", cwd=clone).returncode == 0
 
@@ -235,7 +235,10 @@ def test_convert_never_overwrites_a_hand_written_py(tmp_path: Path) -> None:
     os.utime(helper, ns=(0, nb.stat().st_mtime_ns - 10**9))  # the notebook is newer
     result = run_nbgen("convert", str(tmp_path), "--to", "py")
     assert result.returncode == 1
-    assert "helper.py: already exists and was not written by nbgen or jupytext" in result.stderr
+    assert (
+        "helper.py: a file of yours is in the way (nbgen and jupytext did not write it"
+        in result.stderr
+    )
     assert "--force" in result.stderr
     assert helper.read_text() == "def help_me():\n    return 42\n"
     # a .py that nbgen wrote is refreshed as before

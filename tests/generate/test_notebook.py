@@ -56,3 +56,24 @@ def test_default_notebook_runs_locally_in_a_real_kernel(tmp_path: Path, lang: La
     assert "helper says 42" in out and "trained!" not in out
     ready = "These notebooks can now be imported: " if lang == "en" else "现在可以导入以下笔记本："
     assert f"{ready}import helper" in out
+
+
+@pytest.mark.parametrize("target", ["loop.ipynb", "/nonexistent/elsewhere.ipynb", "folder"])
+@pytest.mark.parametrize("force", [False, True])
+def test_a_link_that_does_not_lead_to_a_file_is_named_and_left_as_it_is(
+    tmp_path: Path, target: str, force: bool
+) -> None:
+    from nbgen.errors import NbgenError
+
+    (tmp_path / "real.ipynb").write_text("mine\n")
+    (tmp_path / "folder").mkdir()
+    link = tmp_path / "loop.ipynb"
+    link.symlink_to(target)
+    with pytest.raises(
+        NbgenError,
+        match=r"loop\.ipynb: is a symbolic link that does not lead to a file; .*remove the link",
+    ):
+        write_notebook(NotebookSpec(), link, force=force)
+    assert link.is_symlink() and str(link.readlink()) == target
+    assert (tmp_path / "real.ipynb").read_text() == "mine\n"
+    assert list((tmp_path / "folder").iterdir()) == []

@@ -60,3 +60,16 @@ def test_spec_file_errors_name_the_file_and_key(tmp_path: Path) -> None:
         resolve_spec(spec_file, {})
     with pytest.raises(UsageError, match="no such file"):
         resolve_spec(tmp_path / "missing.toml", {})
+
+
+def test_a_pasted_file_and_version_reach_the_form_field() -> None:
+    from nbgen.runtime.kaggle.refs import KaggleRef, kaggle_refs
+
+    pasted = ["kagglehub.dataset_download('a/b', path='train.csv')", "a/b/versions/3",
+              "kaggle competitions download -c titanic -f test.csv"]  # fmt: skip
+    spec = build_spec({"kaggle_data": pasted})
+    assert kaggle_refs(spec.kaggle_field) == [
+        KaggleRef("dataset", "a/b", "train.csv"),
+        KaggleRef("dataset", "a/b", version=3),
+        KaggleRef("competition", "titanic", "test.csv"),
+    ]

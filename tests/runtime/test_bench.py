@@ -13,15 +13,15 @@ import numpy as np
 import pytest
 import torch
 
-from nbgen.runtime.bench import BenchConfig, BenchError, format_report, run_benchmark
-from nbgen.runtime.bench_model import (
+from nbgen.runtime.bench.model import (
     CIFAR_FOLDER,
     gpu_augment,
     normalize,
     pil_transform,
     read_cifar10,
 )
-from nbgen.runtime.bench_report import PEAK_TFLOPS, forward_flops, peak_flops
+from nbgen.runtime.bench.report import PEAK_TFLOPS, forward_flops, peak_flops
+from nbgen.runtime.bench.run import BenchConfig, BenchError, format_report, run_benchmark
 from tests.conftest import run_nbgen
 
 pytestmark = pytest.mark.slow
@@ -202,7 +202,7 @@ def test_torchrun_ddp_two_processes_on_gloo(tmp_path: Path) -> None:
 
 
 def test_the_notebook_cell_leaves_torch_settings_as_it_found_them() -> None:
-    from nbgen.runtime.bench_cell import torch_settings_kept
+    from nbgen.runtime.bench.cell import torch_settings_kept
 
     torch.backends.cudnn.benchmark = False
     torch.manual_seed(1234)
@@ -219,7 +219,7 @@ def test_the_notebook_cell_leaves_torch_settings_as_it_found_them() -> None:
 def test_fp16_with_a_skipped_first_step_keeps_fused_sgd_finite() -> None:
     """The T4 case: GradScaler skips step 1 (overflow); fused SGD must not then read its
     never-written momentum buffers as NaN. Forced on the CPU with a tiny model."""
-    from nbgen.runtime.bench_steps import make_optimizer
+    from nbgen.runtime.bench.steps import make_optimizer
 
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 4))
@@ -248,7 +248,7 @@ def test_fp16_with_a_skipped_first_step_keeps_fused_sgd_finite() -> None:
 def test_a_failing_compile_falls_back_to_eager_and_says_so(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from nbgen.runtime.bench_steps import CompiledStep, make_optimizer, make_step
+    from nbgen.runtime.bench.steps import CompiledStep, make_optimizer, make_step
 
     def broken_backend(graph: object, inputs: object) -> object:
         raise RuntimeError("no C compiler on this image")
@@ -276,9 +276,9 @@ SHARDS = """
 import json, os, sys
 import torch
 import torch.distributed as dist
-from nbgen.runtime.bench_config import BenchConfig
-from nbgen.runtime.bench_device import rank_zero_first
-from nbgen.runtime.bench_steps import Batches
+from nbgen.runtime.bench.config import BenchConfig
+from nbgen.runtime.bench.device import rank_zero_first
+from nbgen.runtime.bench.steps import Batches
 
 dist.init_process_group("gloo")
 rank = dist.get_rank()

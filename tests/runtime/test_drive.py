@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from nbgen.runtime.drive import DriveError, enter_work_folder, local_work_folder, mount_drive
+from nbgen.runtime.platforms.drive import (
+    DriveError,
+    enter_work_folder,
+    local_work_folder,
+    mount_drive,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -79,12 +84,15 @@ def test_enter_work_folder_creates_lists_and_imports(
     [
         ("space", "the path has a space"),
         ("symlink", "it is a symbolic link"),
-        ("files", "already holds files"),
+        ("files", "Restart session does not remove them"),
         ("notdir", "it is a file"),
+        ("noparent", "the folder above it does not exist"),
         ("timeout", "very many files"),
         ("domain", "Workspace administrator"),
         ("refused", "allow every permission"),
         ("failed", "Drive could not be mounted (mount failed)"),
+        ("enterprise", "Colab Enterprise cannot mount Google Drive"),
+        ("unsupported", "This runtime cannot mount Google Drive"),
     ],
 )
 def test_each_mount_failure_says_what_to_do(
@@ -134,3 +142,51 @@ def test_a_new_work_folder_on_colab_is_announced_with_its_neighbours(
     enter_work_folder("/content/drive/MyDrive/my_projcet", lang="en", drive_mounted=True)
     out = capsys.readouterr().out
     assert "did not exist and was created" in out and "my_project/" in out
+
+
+def test_a_mount_timeout_is_tried_once_more_with_a_longer_wait(
+    colab_stubs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    monkeypatch.setenv("NBGEN_STANDIN_DRIVE", str(tmp_path / "mydrive"))
+    monkeypatch.setenv("NBGEN_CONTENT_ROOT", str(tmp_path / "content"))
+    monkeypatch.setenv("NBGEN_STANDIN_DRIVE_FAIL", "slow")  # needs more than the default wait
+    assert mount_drive(lang="en") is True
+    out = capsys.readouterr().out
+    assert (
+        "trying once more, waiting up to 10 minutes" in out and "Mounted at /content/drive" in out
+    )
+
+
+def test_files_already_in_the_mountpoint_are_named_as_on_colab(
+    colab_stubs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NBGEN_STANDIN_DRIVE", str(tmp_path / "mydrive"))
+    monkeypatch.setenv("NBGEN_CONTENT_ROOT", str(tmp_path / "content"))
+    (tmp_path / "content" / "drive").mkdir(parents=True)
+    (tmp_path / "content" / "drive" / "model.pt").write_bytes(b"weights")  # saved before mounting
+    with pytest.raises(DriveError, match="Disconnect and delete runtime") as info:
+        mount_drive(lang="en")
+    assert "Restart session does not remove them" in str(info.value)
+    assert (tmp_path / "content" / "drive" / "model.pt").read_bytes() == b"weights"
+
+
+def test_the_standins_errors_are_colabs_own_classes(colab_stubs: Path) -> None:
+    from google.colab import _message, errors, userdata
+
+    assert issubclass(_message.MessageError, errors.Error)
+    assert str(userdata.TimeoutException("KAGGLE_API_TOKEN")) == (
+        "Requesting secret KAGGLE_API_TOKEN timed out. Secrets can only be fetched when running "
+        "from the Colab UI."
+    )
+
+
+def test_a_local_work_folder_on_colab_is_made_without_a_warning(
+    colab_stubs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    monkeypatch.setenv("NBGEN_CONTENT_ROOT", str(tmp_path / "content"))
+    (tmp_path / "content").mkdir()
+    folder = enter_work_folder("/content/proj", lang="en", drive_mounted=False)
+    assert folder == tmp_path / "content" / "proj" and folder.is_dir()
+    assert "did not exist" not in capsys.readouterr().out  # every session starts without it

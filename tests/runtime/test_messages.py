@@ -9,19 +9,28 @@ from typing import Any
 
 import pytest
 
-from nbgen.runtime.bench_cell import _CELL_TEXT
-from nbgen.runtime.bench_config import _BENCH_LABELS
-from nbgen.runtime.bench_report import _BENCH_TEXT
-from nbgen.runtime.drive import _DRIVE_TEXT
-from nbgen.runtime.env import _ENV_TEXT, display_width, pad
-from nbgen.runtime.importer import _IMPORTER_TEXT
-from nbgen.runtime.kaggle_text import KAGGLE_TEXT
-from nbgen.runtime.pip import _PIP_TEXT
+from nbgen.runtime.bench.cell import _CELL_TEXT
+from nbgen.runtime.bench.config import _BENCH_ERRORS, _BENCH_LABELS, _BENCH_MESSAGES
+from nbgen.runtime.bench.report import _BENCH_TEXT
+from nbgen.runtime.bench.steps import _STEP_TEXT
+from nbgen.runtime.environment.text import ENVIRONMENT_TEXT
+from nbgen.runtime.git.text import GIT_TEXT
+from nbgen.runtime.kaggle.kernels import _KERNELS_TEXT
+from nbgen.runtime.kaggle.text import KAGGLE_TEXT
+from nbgen.runtime.modules.names import _NBNAME_TEXT
+from nbgen.runtime.platforms.drive import _DRIVE_TEXT
+from nbgen.runtime.platforms.env import _ENV_TEXT, display_width, pad
+from nbgen.runtime.platforms.pip import _PIP_TEXT
+from nbgen.runtime.platforms.secrets import _SECRET_TEXT
+from nbgen.runtime.training.text import _CKPT_TEXT
 
 TABLES: dict[str, dict[str, dict[str, Any]]] = {
     "env": _ENV_TEXT, "drive": _DRIVE_TEXT, "pip": _PIP_TEXT, "kaggle": KAGGLE_TEXT,
-    "importer": _IMPORTER_TEXT, "bench cell": _CELL_TEXT, "bench report": _BENCH_TEXT,
-    "bench labels": _BENCH_LABELS,
+    "importer": _NBNAME_TEXT, "bench cell": _CELL_TEXT, "bench report": _BENCH_TEXT,
+    "bench labels": _BENCH_LABELS, "bench messages": _BENCH_MESSAGES,
+    "bench errors": _BENCH_ERRORS, "bench steps": _STEP_TEXT,
+    "kaggle kernels": _KERNELS_TEXT, "secrets": _SECRET_TEXT, "git": GIT_TEXT,
+    "environment": ENVIRONMENT_TEXT, "checkpoints": _CKPT_TEXT,
 }  # fmt: skip
 # Names, units, code and English-only screens (Kaggle's site has no Chinese) may stay.
 ALLOWED = set(
@@ -38,6 +47,7 @@ ALLOWED = set(
         "Kaggle",
         "Google",
         "Workspace",
+        "Enterprise",
         "Secrets",
         "Settings",
         "Accelerator",
@@ -52,10 +62,16 @@ ALLOWED = set(
         "Create",
         "Token",
         "T4",
+        "L4",
+        "A100",
+        "P100",
+        "Phone",
+        "verification",
         "x2",
         "SM",
         "MiB",
         "GiB",
+        "GB",
         "img",
         "s",
         "ms",
@@ -80,6 +96,8 @@ ALLOWED = set(
         "stem",
         "ImageNet",
         "CIFAR",
+        "CIFAR-10",
+        "ResNet-101",
         "KAGGLE_API_TOKEN",
         "KAGGLE_USERNAME",
         "KAGGLE_KEY",
@@ -88,12 +106,14 @@ ALLOWED = set(
         "WORK_FOLDER",
         "PIP_PACKAGES",
         "CUDA_VISIBLE_DEVICES",
+        "CHECKPOINT_NAME",
         "True",
         "False",
         "force",
         "access_token",
         "export",
         "rm",
+        "mv",
         "content",
         "drive",
         "import",
@@ -106,6 +126,20 @@ ALLOWED = set(
         "HTTP",
         "d",
         "zip",
+        "NCHW",
+        "channels_last",
+        "ALLOW_UPGRADE",
+        "SECRETS",
+        "GIT_URL",
+        "GIT_BRANCH",
+        "GIT_DEST",
+        "GIT_TOKEN_SECRET",
+        "git",
+        "GitHub",
+        "HEAD",
+        "SSH",
+        "JSON",
+        "VS",
     ]
 )
 

@@ -29,6 +29,8 @@ print(nbgen.detect_platform({}, colab_importable=False),
 nbgen.install()
 import sample
 print(sample.greet('x'), sample.LIMIT, hasattr(sample, 'result'))
+print(nbgen.parse_git_url('https://github.com/me/p.git').name, nbgen.pip_requirements('a, b>=1,<2'),
+      nbgen.is_secret_name('HF_TOKEN'), sorted(nbgen.environment_snapshot())[:2])
 """
 SAMPLE = notebook(
     ("code", "LIMIT = 3\ndef greet(name):\n    return f'''hi\n{name}\n  there'''"),
@@ -56,13 +58,27 @@ def test_inlined_runtime_runs(tmp_path: Path, python: str) -> None:
     if exe is None:
         pytest.skip(f"{python} is not installed here")
     (tmp_path / "inlined.py").write_text(
-        runtime_cell(["env", "drive", "pip", "importer", "kaggle"])
+        runtime_cell(
+            [
+                "platforms.env",
+                "platforms.drive",
+                "platforms.pip",
+                "modules.importer",
+                "kaggle.download",
+                "platforms.secrets",
+                "git.checkout",
+                "environment.record",
+            ]
+        )
     )
     (tmp_path / "sample.ipynb").write_text(dumps_notebook(SAMPLE))
     result = subprocess.run([exe, "-I", "-c", CHECK], cwd=tmp_path, capture_output=True, text=True,
                             check=False, timeout=120)  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "local /kaggle/working/p\nhi\nx\n  there 3 False\n"
+    assert result.stdout == (
+        "local /kaggle/working/p\nhi\nx\n  there 3 False\n"
+        "p ['a', 'b>=1,<2'] True ['colab_release', 'cuda']\n"
+    )
 
 
 ROUND_TRIP = """
@@ -95,3 +111,41 @@ def test_module_mode_round_trip_and_script(tmp_path: Path, python: str) -> None:
                             check=False, timeout=120)  # fmt: skip
     assert script.returncode == 0, script.stderr
     assert script.stdout == "hi\ny\n  there\n\n"
+
+
+CHECKPOINTS_CHECK = """
+exec(open('inlined.py').read())
+print(sorted(nbgen.missing), callable(nbgen.Checkpoints))
+nbgen.show_checkpoints('run1')
+"""
+
+
+@pytest.mark.parametrize("python", PYTHONS)
+def test_the_checkpoints_runtime_loads_without_torch(tmp_path: Path, python: str) -> None:
+    """The Checkpoints cell works on every Python; torch is needed only once training starts."""
+    exe = find_python(python)
+    if exe is None:
+        pytest.skip(f"{python} is not installed here")
+    (tmp_path / "inlined.py").write_text(runtime_cell(["training.show", "training.checkpoints"]))
+    result = subprocess.run([exe, "-I", "-c", CHECKPOINTS_CHECK], cwd=tmp_path,
+                            capture_output=True, text=True, check=False, timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (
+        "[] True\n"
+        f"No checkpoints of 'run1' yet: the first save goes to {tmp_path / 'checkpoints' / 'run1'}.\n"
+    )
+
+
+def test_checkpoints_without_torch_say_what_to_install(tmp_path: Path) -> None:
+    exe = find_python("python3.12") or find_python("python3.11")
+    if exe is None:
+        pytest.skip("no interpreter without torch here")
+    (tmp_path / "inlined.py").write_text(runtime_cell(["training.checkpoints"]))
+    code = "exec(open('inlined.py').read())\nnbgen.Checkpoints('run1', model=None)\n"
+    result = subprocess.run([exe, "-I", "-c", code], cwd=tmp_path, capture_output=True,
+                            text=True, check=False, timeout=120)  # fmt: skip
+    assert result.returncode == 1
+    assert "CheckpointError: nbgen.Checkpoints needs torch, which this runtime lacks" in (
+        result.stderr
+    )
+    assert not (tmp_path / "checkpoints").exists()

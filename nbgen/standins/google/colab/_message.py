@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from google.colab import errors
 
-class MessageError(RuntimeError):
-    """An error answer from the Colab front end."""
+
+class MessageError(errors.Error):  # type: ignore[misc]
+    """Thrown on error response from frontend (as colabtools words it)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 from google.colab import errors
 
@@ -25,14 +26,22 @@ class TimeoutException(errors.Error):  # type: ignore[misc]
     """The Colab UI did not answer in time."""
 
     def __init__(self, key: str) -> None:
-        super().__init__(f"Requesting secret {key} timed out.")
+        super().__init__(
+            f"Requesting secret {key} timed out. Secrets can only be fetched when running from "
+            "the Colab UI."
+        )
 
 
 def get(key: str) -> str:
     """Return secret ``key`` from $COLAB_SECRET_<key>.
 
-    $NBGEN_STANDIN_SECRETS=denied or =timeout makes every call raise the matching error.
+    $NBGEN_STANDIN_SECRETS=denied or =timeout makes every call raise the matching error. A
+    name that is empty or holds whitespace is a ValueError, as in colabtools.
     """
+    if not key or not isinstance(key, str):
+        raise ValueError("Please enter a valid secret name")
+    if re.search(r"\s", key):
+        raise ValueError("Secret name cannot contain spaces or whitespace")
     mode = os.environ.get("NBGEN_STANDIN_SECRETS", "")
     if mode == "denied":
         raise NotebookAccessError(key)
