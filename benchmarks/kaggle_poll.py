@@ -48,6 +48,13 @@ def environment(state: KaggleStandin, home: Path) -> dict[str, str]:
     return {**env, **state.env, "KAGGLE_API_TOKEN": TOKEN, "HOME": str(home)}
 
 
+def finished_at(state: KaggleStandin, seconds: float) -> float:
+    """When the stand-in's run turned COMPLETE: its clock starts at the first status request."""
+    started = state.kernels[KERNEL][-1].started_at
+    assert started is not None
+    return started + seconds
+
+
 def run_nbgen(state: KaggleStandin, folder: Path, seconds: float, poll: float) -> tuple[int, float]:
     before = len(state.status_times)
     proc = subprocess.Popen(
@@ -61,7 +68,7 @@ def run_nbgen(state: KaggleStandin, folder: Path, seconds: float, poll: float) -
         if line.startswith("complete") and not reported:
             reported = time.monotonic()
     proc.wait()
-    done = state.kernels[KERNEL][-1].pushed_at + seconds
+    done = finished_at(state, seconds)
     return len(state.status_times) - before, reported - done
 
 
@@ -85,7 +92,7 @@ def run_loop(state: KaggleStandin, folder: Path, seconds: float, poll: float) ->
             reported = time.monotonic()
             break
         time.sleep(poll)
-    done = state.kernels[KERNEL][-1].pushed_at + seconds
+    done = finished_at(state, seconds)
     return len(state.status_times) - before, reported - done
 
 

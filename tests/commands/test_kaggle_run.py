@@ -242,7 +242,9 @@ def test_no_wait_then_status_and_fetch(api: KaggleStandin, tmp_path: Path) -> No
     )
     early = nbgen(api, tmp_path, "fetch", KERNEL, "--version", "2")
     assert early.returncode == 1 and "is running: its outputs come when it ends" in early.stderr
-    time.sleep(max(0.0, api.kernels[KERNEL][1].pushed_at + 4.1 - time.monotonic()))
+    started = api.kernels[KERNEL][1].started_at  # the run's clock starts at its first status
+    assert started is not None
+    time.sleep(max(0.0, started + 4.1 - time.monotonic()))
     assert nbgen(api, tmp_path, "status", f"{KERNEL}/2").stdout == (
         f"{KERNEL} v2: complete; its outputs: nbgen kaggle fetch {KERNEL} --version 2\n"
     )

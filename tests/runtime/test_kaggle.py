@@ -162,16 +162,16 @@ def test_a_cut_download_is_not_marked_complete_and_resumes(
         env=env_for(api, tmp_path / "home", KAGGLE_API_TOKEN=TOKEN), stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while not any(r.startswith("GET ") for r in api.requests) and time.monotonic() < deadline:
+    folder = tmp_path / "data" / "datasets" / "owner" / "big"
+    partial = folder / ".latest.nbgen-partial" / "big.zip"
+    deadline = time.monotonic() + 60  # the cut part is on disk: the client now backs off
+    while not (partial.exists() and partial.stat().st_size) and time.monotonic() < deadline:
         time.sleep(0.05)
-    time.sleep(0.5)  # the client now backs off before retrying
+    time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
-    folder = tmp_path / "data" / "datasets" / "owner" / "big"
     assert not (folder / "latest").exists()  # not marked complete
-    partial = folder / ".latest.nbgen-partial" / "big.zip"
     cut = partial.stat().st_size
     assert 0 < cut < len(big)  # kept, to resume from
     api.drop_downloads = False
