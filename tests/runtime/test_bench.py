@@ -293,6 +293,7 @@ with rank_zero_first():
         import time; time.sleep(1.0); open(marker, "w").write("downloaded")
     found = os.path.exists(marker)
 json.dump({"seen": seen, "found": found}, open(f"{sys.argv[2]}.{rank}", "w"))
+dist.barrier()  # no rank tears gloo down while its peer still talks to it
 dist.destroy_process_group()
 """
 
