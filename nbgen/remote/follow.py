@@ -21,6 +21,7 @@ from nbgen.runtime.kaggle.text import KaggleError
 
 LONGEST_WAIT = 120.0  # seconds between two status requests, at most (unless --poll says more)
 STATUS_RETRIES = 3  # status requests that may fail in a row (a network blip) before giving up
+LOG_TAIL_WAIT = 10.0  # seconds a finished run's streamed log may take to reach its end
 
 
 class FollowResult(NamedTuple):
@@ -67,19 +68,41 @@ def follow(
             else:
                 failures, status = 0, state.status
                 if status in KERNEL_DONE or status in KERNEL_CANCELLED:
+                    if stream:  # the lines still on their way are the run's last words
+                        last_line = _log_tail(kernels, log, last_line, clock, sleep)
                     show(Progress(status, now - started, last_line))
                     return FollowResult(state, now - started, requests + 1)
             requests += 1
             next_ask = now + poll_interval(now - started, poll)
         if stream:
             lines, ended = kernels.new_log()
-            for line in lines:
-                log(line)
-            last_line = next((x.strip() for x in reversed(lines) if x.strip()), last_line)
+            last_line = _show_log(lines, log, last_line)
             if ended:  # the log ends when the run does: ask now, not at the next turn
                 next_ask, stream = min(next_ask, now), False
         show(Progress(status, now - started, last_line))
         sleep(max(0.0, min(1.0, next_ask - now)))
+
+
+def _show_log(lines: list[str], log: Callable[[str], None], last_line: str) -> str:
+    """Hand each line to ``log``; the progress line's last line of the log."""
+    for line in lines:
+        log(line)
+    return next((x.strip() for x in reversed(lines) if x.strip()), last_line)
+
+
+def _log_tail(
+    kernels: KaggleKernels, log: Callable[[str], None], last_line: str,
+    clock: Callable[[], float], sleep: Callable[[float], None],
+) -> str:  # fmt: skip
+    """Once the run has finished, the streamed log up to its end (``LOG_TAIL_WAIT`` at most):
+    its last lines may still be on their way when the final status comes."""
+    deadline = clock() + LOG_TAIL_WAIT
+    while True:
+        lines, ended = kernels.new_log()
+        last_line = _show_log(lines, log, last_line)
+        if ended or clock() >= deadline:
+            return last_line
+        sleep(0.1)
 
 
 def clock_text(seconds: float) -> str:

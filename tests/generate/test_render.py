@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nbgen.generate.notebook import build_notebook
@@ -106,6 +106,7 @@ def test_hostile_pip_and_project_are_refused(value: str) -> None:
         build_spec({"project": value})
 
 
+@settings(deadline=None)  # a pause of a loaded machine is not a failure
 @given(st.text())
 def test_py_literal_round_trips_any_string(value: str) -> None:
     text = py_literal(value)

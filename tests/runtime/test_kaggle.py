@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -142,11 +144,12 @@ def test_no_credentials_lists_every_place(api: KaggleStandin, tmp_path: Path) ->
 )
 def test_network_failure_is_said(tmp_path: Path, where: dict[str, str], needle: str) -> None:
     state = KaggleStandin(datasets={"owner/cats": CATS})
-    with kaggle_standin(state):
-        pass  # the port is closed again: connections are refused
-    result = nbgen_kaggle(
-        state, tmp_path, "--dataset", "owner/cats", KAGGLE_API_TOKEN=TOKEN, **where
-    )
+    with socket.socket() as bound:  # bound, never listening: refused, and no one else's port
+        bound.bind(("127.0.0.1", 0))
+        state.port = bound.getsockname()[1]
+        result = nbgen_kaggle(
+            state, tmp_path, "--dataset", "owner/cats", KAGGLE_API_TOKEN=TOKEN, **where
+        )
     assert result.returncode == 1 and needle in result.stderr
 
 
@@ -217,8 +220,11 @@ def test_a_slow_download_shows_bytes_and_speed(tmp_path: Path) -> None:
     with kaggle_standin(state) as api:
         result = nbgen_kaggle(api, tmp_path, "--dataset", "owner/cats", KAGGLE_API_TOKEN=TOKEN)
     assert result.returncode == 0, result.stderr
-    assert "owner/cats: 1.0 MiB downloaded, " in result.stdout  # redrawn (\r) as bytes arrive
-    assert "owner/cats: 3.0 MiB downloaded, " in result.stdout and "iB/s" in result.stdout
+    # redrawn (\r) as bytes arrive: which sizes a loaded machine catches may vary, not that
+    # it shows several, rising, below the whole
+    sizes = [float(x) for x in re.findall(r"owner/cats: ([\d.]+) MiB downloaded, ", result.stdout)]
+    assert sizes == sorted(sizes) and len({x for x in sizes if 0 < x < 4.0}) >= 2, result.stdout
+    assert "iB/s" in result.stdout
 
 
 def test_the_credentials_named_are_the_ones_that_authenticate(

@@ -72,8 +72,12 @@ def test_the_pushed_version_is_followed_and_only_its_outputs_listed(
             lines += kernels.new_log()[0]
             time.sleep(0.1)
         outputs = kernels.outputs(pushed.ref)
-        time.sleep(0.3)
-        lines += kernels.new_log()[0]
+        deadline = time.monotonic() + 30  # the log's last lines may still be on their way
+        ended = not client.streams
+        while not ended and time.monotonic() < deadline:
+            new, ended = kernels.new_log()
+            lines += new
+            time.sleep(0.05)
     assert seen[0] == "QUEUED" and "RUNNING" in seen
     assert [f.name for f in outputs.files] == ["model.pt"]
     assert "/v2/" in outputs.files[0].url  # the pushed version's file, not version 1's

@@ -87,8 +87,8 @@ except Exception as exc:  # each rank records what it raised in its own file
         f.write(f"{type(exc).__name__}: {exc}")
     os.replace(f"rank-{rank}.tmp", f"rank-{rank}.txt")
     deadline = time.monotonic() + 120
-    while rank == 0 and not os.path.exists("rank-1.txt") and time.monotonic() < deadline:
-        time.sleep(0.1)  # torchrun stops rank 1 once rank 0 fails: let it answer first
+    while not os.path.exists(f"rank-{1 - rank}.txt") and time.monotonic() < deadline:
+        time.sleep(0.1)  # torchrun stops a rank once its peer fails: each waits for the other
     sys.exit(3)
 ckpt.resume()
 ckpt.step(0, loss=1.0)
