@@ -49,7 +49,7 @@ def environment(state: KaggleStandin, home: Path) -> dict[str, str]:
 
 
 def finished_at(state: KaggleStandin, seconds: float) -> float:
-    """When the stand-in's run turned COMPLETE: its clock starts at the first status request."""
+    """When the stand-in's run turned COMPLETE: ``seconds`` after the push."""
     started = state.kernels[KERNEL][-1].started_at
     assert started is not None
     return started + seconds
@@ -114,7 +114,8 @@ def main() -> None:
     plan = [(0.0, "QUEUED"), (2.0, "RUNNING"), (args.seconds, "COMPLETE")]
     rows = []
     for name, runner in (("nbgen kaggle run", run_nbgen), ("kaggle kernels status loop", run_loop)):
-        state = KaggleStandin(next_run=KernelRun(plan=plan, files={"model.pt": b"w"}))
+        state = KaggleStandin(next_run=KernelRun(plan=plan, files={"model.pt": b"w"}),
+                              clock_from_push=True)  # fmt: skip
         with kaggle_standin(state), tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             write_notebook(folder)

@@ -68,9 +68,10 @@ def follow(
             else:
                 failures, status = 0, state.status
                 if status in KERNEL_DONE or status in KERNEL_CANCELLED:
-                    if stream:  # the lines still on their way are the run's last words
-                        last_line = _log_tail(kernels, log, last_line, clock, sleep)
-                    show(Progress(status, now - started, last_line))
+                    done = Progress(status, now - started, last_line)
+                    if stream and status in KERNEL_DONE:  # the run's last words may be on the way
+                        done = _log_tail(kernels, done, show, log, clock, sleep)
+                    show(done)
                     return FollowResult(state, now - started, requests + 1)
             requests += 1
             next_ask = now + poll_interval(now - started, poll)
@@ -91,18 +92,23 @@ def _show_log(lines: list[str], log: Callable[[str], None], last_line: str) -> s
 
 
 def _log_tail(
-    kernels: KaggleKernels, log: Callable[[str], None], last_line: str,
-    clock: Callable[[], float], sleep: Callable[[float], None],
-) -> str:  # fmt: skip
-    """Once the run has finished, the streamed log up to its end (``LOG_TAIL_WAIT`` at most):
-    its last lines may still be on their way when the final status comes."""
+    kernels: KaggleKernels, done: Progress, show: Callable[[Progress], None],
+    log: Callable[[str], None], clock: Callable[[], float], sleep: Callable[[float], None],
+) -> Progress:  # fmt: skip
+    """Once the run has finished (``done``), the streamed log up to its end, ``LOG_TAIL_WAIT``
+    at most: its last lines may still be on their way when the final status comes. The
+    progress line says the run is over meanwhile; Ctrl-C stops only this wait."""
     deadline = clock() + LOG_TAIL_WAIT
-    while True:
-        lines, ended = kernels.new_log()
-        last_line = _show_log(lines, log, last_line)
-        if ended or clock() >= deadline:
-            return last_line
-        sleep(0.1)
+    try:
+        while True:
+            show(done)
+            lines, ended = kernels.new_log()
+            done = done._replace(log=_show_log(lines, log, done.log))
+            if ended or clock() >= deadline:
+                return done
+            sleep(0.1)
+    except KeyboardInterrupt:
+        return done
 
 
 def clock_text(seconds: float) -> str:

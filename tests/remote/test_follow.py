@@ -7,6 +7,8 @@ from __future__ import annotations
 import itertools
 from typing import cast
 
+import pytest
+
 from nbgen.remote.follow import (
     LOG_TAIL_WAIT,
     LONGEST_WAIT,
@@ -19,28 +21,39 @@ from nbgen.remote.follow import (
 from nbgen.runtime.kaggle.kernels import KaggleKernels, KernelRef, KernelState
 
 
-class FinishedRun:
-    """A run that is COMPLETE at the first ask, while its streamed log still has lines on the
-    way: ``new_log`` hands out ``arrivals`` one call at a time (then nothing, never the end)."""
+class FakeRun:
+    """A followed run: ``statuses`` answers the asks in turn (the last one then on), while
+    ``new_log`` hands out ``arrivals`` one call at a time (then nothing, never the end); an
+    arrival of ``None`` is a Ctrl-C."""
 
-    def __init__(self, arrivals: list[tuple[list[str], bool]]) -> None:
-        self.arrivals = arrivals
+    def __init__(
+        self,
+        arrivals: list[tuple[list[str], bool] | None],
+        statuses: tuple[str, ...] = ("COMPLETE",),
+    ) -> None:
+        self.arrivals, self.statuses = arrivals, list(statuses)
         self.log_calls = 0
 
     def stream_log(self, ref: KernelRef) -> None:
         pass
 
     def status(self, ref: KernelRef) -> KernelState:
-        return KernelState("COMPLETE", "")
+        status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
+        return KernelState(status, "")
 
     def new_log(self) -> tuple[list[str], bool]:
         self.log_calls += 1
-        return self.arrivals.pop(0) if self.arrivals else ([], False)
+        arrival = self.arrivals.pop(0) if self.arrivals else ([], False)
+        if arrival is None:
+            raise KeyboardInterrupt
+        return arrival
 
 
-def follow_finished(run: FinishedRun) -> tuple[list[str], list[Progress], float]:
-    """Follow ``run`` on a clock that only ``sleep`` moves: the lines logged, the progress lines
-    shown, and the seconds slept."""
+def follow_fake(
+    run: FakeRun, *, stream: bool = True
+) -> tuple[str, list[str], list[Progress], float]:
+    """Follow ``run`` on a clock that only ``sleep`` moves (asked about at once, 60 s after the
+    push): the final status, the lines logged, the progress lines shown, the seconds slept."""
     now = [1000.0]
     logged: list[str] = []
     shown: list[Progress] = []
@@ -48,13 +61,15 @@ def follow_finished(run: FinishedRun) -> tuple[list[str], list[Progress], float]
     def sleep(seconds: float) -> None:
         now[0] += seconds
 
-    result = follow(
-        cast(KaggleKernels, run), KernelRef("me", "train", 2), poll=10.0, stream=True,
-        started=now[0] - 60.0, show=shown.append, log=logged.append, clock=lambda: now[0],
-        sleep=sleep,
-    )  # fmt: skip
-    assert result.state.status == "COMPLETE"
-    return logged, shown, now[0] - 1000.0
+    try:
+        result = follow(
+            cast(KaggleKernels, run), KernelRef("me", "train", 2), poll=10.0, stream=stream,
+            started=now[0] - 60.0, show=shown.append, log=logged.append, clock=lambda: now[0],
+            sleep=sleep,
+        )  # fmt: skip
+    except KeyboardInterrupt:
+        pytest.fail("a Ctrl-C after the run finished stopped following")
+    return result.state.status, logged, shown, now[0] - 1000.0
 
 
 def asks(run_seconds: float, poll: float) -> list[float]:
@@ -86,15 +101,44 @@ def test_times_read_as_a_clock_and_as_a_span() -> None:
 
 
 def test_a_finished_runs_log_is_read_to_its_end() -> None:
-    run = FinishedRun([([], False), (["epoch 2/3  loss 0.301"], False), (["saved"], False),
-                       ([], True), (["never asked for"], False)])  # fmt: skip
-    logged, shown, _ = follow_finished(run)
-    assert logged == ["epoch 2/3  loss 0.301", "saved"]
-    assert shown[-1] == Progress("COMPLETE", 60.0, "saved")
+    run = FakeRun([([], False), (["epoch 2/3  loss 0.301"], False), (["saved", "bye", ""], False),
+                   ([], True), (["never asked for"], False)])  # fmt: skip
+    status, logged, shown, _ = follow_fake(run)
+    assert status == "COMPLETE" and logged == ["epoch 2/3  loss 0.301", "saved", "bye", ""]
+    assert shown[-1] == Progress("COMPLETE", 60.0, "bye")
+    assert shown[0] == Progress("COMPLETE", 60.0, "")  # said over while the log comes in
     assert run.log_calls == 4  # it stops at the end of the log
 
 
+def test_a_failed_runs_last_words_are_read_too() -> None:
+    run = FakeRun([(["Traceback (most recent call last):", "ValueError: bad"], False), ([], True)],
+                  statuses=("ERROR",))  # fmt: skip
+    status, logged, shown, _ = follow_fake(run)
+    assert status == "ERROR" and logged[-1] == "ValueError: bad"
+    assert shown[-1] == Progress("ERROR", 60.0, "ValueError: bad")
+
+
 def test_a_log_that_never_ends_is_waited_for_a_bounded_time() -> None:
-    logged, shown, slept = follow_finished(FinishedRun([(["last words"], False)]))
+    _, logged, shown, slept = follow_fake(FakeRun([(["last words"], False)]))
     assert logged == ["last words"] and shown[-1].log == "last words"
     assert LOG_TAIL_WAIT <= slept <= LOG_TAIL_WAIT + 0.2
+
+
+def test_ctrl_c_while_the_log_ends_stops_only_that_wait() -> None:
+    run = FakeRun([(["saved"], False), None, (["never asked for"], False)])
+    status, logged, shown, slept = follow_fake(run)
+    assert status == "COMPLETE" and logged == ["saved"] and shown[-1].log == "saved"
+    assert slept < 1.0
+
+
+def test_no_wait_without_a_stream_nor_once_it_has_ended_nor_while_cancelling() -> None:
+    quiet = FakeRun([(["never asked for"], False)])
+    assert follow_fake(quiet, stream=False)[1:] == ([], [Progress("COMPLETE", 60.0, "")], 0.0)
+    assert quiet.log_calls == 0
+    ended = FakeRun([(["last"], True), (["never asked for"], False)],
+                    statuses=("RUNNING", "COMPLETE"))  # fmt: skip
+    status, logged, _, slept = follow_fake(ended)
+    assert (status, logged, ended.log_calls) == ("COMPLETE", ["last"], 1) and slept < 1.0
+    cancelling = FakeRun([(["never asked for"], False)], statuses=("CANCEL_REQUESTED",))
+    status, logged, _, slept = follow_fake(cancelling)
+    assert (status, logged, slept, cancelling.log_calls) == ("CANCEL_REQUESTED", [], 0.0, 0)

@@ -67,13 +67,14 @@ def test_the_pushed_version_is_followed_and_only_its_outputs_listed(
             kernels.stream_log(pushed.ref)
         seen: list[str] = []
         lines: list[str] = []
+        ended = not client.streams
         while not seen or seen[-1] != "COMPLETE":
             seen.append(kernels.status(pushed.ref).status)
-            lines += kernels.new_log()[0]
+            new, done = kernels.new_log()
+            lines, ended = lines + new, ended or done
             time.sleep(0.1)
         outputs = kernels.outputs(pushed.ref)
         deadline = time.monotonic() + 30  # the log's last lines may still be on their way
-        ended = not client.streams
         while not ended and time.monotonic() < deadline:
             new, ended = kernels.new_log()
             lines += new
